@@ -1,0 +1,156 @@
+"""Settings: one frozen object built from environment variables (and an optional .env file)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/tutorbot.db"
+_LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+_TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class ConfigError(ValueError):
+    """A setting has a value that cannot be used; the message is one line naming it."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Settings:
+    """Everything the bot reads from its environment."""
+
+    bot_token: str | None = None
+    base_url: str = TELEGRAM_BASE_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    lessons_dir: Path = Path("lessons")
+    default_timezone: str = "UTC"
+    log_level: str = "INFO"
+    tick_seconds: float = 5.0
+    catch_up_grace: timedelta = timedelta(hours=3)
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"  # noqa: S104 - a container listens on all interfaces
+    webhook_port: int = 8443
+    webhook_secret: str | None = None
+    webhook_path: str = "telegram"
+    admin_user_ids: frozenset[int] = field(default_factory=frozenset)
+    heartbeat_file: Path | None = None
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Tell whether the database is a SQLite file."""
+        return self.database_url.startswith("sqlite")
+
+    def heartbeat_path(self) -> Path:
+        """Return where the delivery tick writes its heartbeat."""
+        if self.heartbeat_file is not None:
+            return self.heartbeat_file
+        db_file = sqlite_path(self.database_url)
+        return (db_file.parent if db_file else Path("data")) / "heartbeat"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """Return the file of a SQLite URL (None for other databases or in-memory SQLite)."""
+    match = re.match(r"^sqlite(\+\w+)?:///(.*)$", url)
+    if not match or not match.group(2) or match.group(2) == ":memory:":
+        return None
+    return Path(match.group(2).split("?", 1)[0])
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse KEY=VALUE lines of a .env file (comments, blank lines, quotes and `export` allowed)."""
+    values: dict[str, str] = {}
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.removeprefix("export ").partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+def _number(env: Mapping[str, str], name: str, default: float, *, low: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a number, got {raw!r}") from None
+    if value < low:
+        raise ConfigError(f"{name}: must be at least {low:g}, got {raw!r}")
+    return value
+
+
+def load_settings(environ: Mapping[str, str], *, dotenv: Path | None = Path(".env")) -> Settings:
+    """Build Settings from `environ`, with values from `dotenv` (if it exists) underneath."""
+    env: dict[str, str] = {}
+    if dotenv is not None and dotenv.is_file():
+        env.update(read_dotenv(dotenv))
+    env.update({k: v for k, v in environ.items() if v is not None})
+
+    token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
+    if token is not None and not _TOKEN_RE.match(token):
+        raise ConfigError("TELEGRAM_BOT_TOKEN: expected the form 123456:ABC-def (from @BotFather)")
+    base_url = env.get("TELEGRAM_BASE_URL", "").strip() or TELEGRAM_BASE_URL
+    if not base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"TELEGRAM_BASE_URL: expected an http(s) URL, got {base_url!r}")
+    database_url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+    if not database_url.startswith(("sqlite", "postgresql")):
+        raise ConfigError(
+            "DATABASE_URL: expected sqlite+aiosqlite:///path.db or postgresql+asyncpg://..., "
+            f"got {database_url.split(':', 1)[0]!r}"
+        )
+    tz_name = env.get("DEFAULT_TIMEZONE", "").strip() or env.get("DEFAULT_TZ", "").strip() or "UTC"
+    try:
+        from bot.scheduling.due import parse_tz
+
+        tz_name = parse_tz(tz_name)
+    except ValueError as exc:
+        raise ConfigError(f"DEFAULT_TIMEZONE: {exc}") from None
+    level = (env.get("LOG_LEVEL", "").strip() or "INFO").upper()
+    if level not in _LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL: expected one of {', '.join(_LOG_LEVELS)}, got {level!r}")
+    webhook_url = env.get("WEBHOOK_URL", "").strip() or None
+    if webhook_url is not None and not webhook_url.startswith("https://"):
+        raise ConfigError("WEBHOOK_URL: Telegram requires an https:// URL")
+    secret = env.get("WEBHOOK_SECRET", "").strip() or None
+    if secret is not None and not _SECRET_RE.match(secret):
+        raise ConfigError("WEBHOOK_SECRET: 1-256 characters of A-Z, a-z, 0-9, _ and -")
+    port = int(_number(env, "WEBHOOK_PORT", 8443, low=1))
+    if port > 65535:
+        raise ConfigError(f"WEBHOOK_PORT: must be at most 65535, got {port}")
+    admins: set[int] = set()
+    for part in env.get("ADMIN_USER_IDS", "").replace(";", ",").split(","):
+        if part.strip():
+            try:
+                admins.add(int(part.strip()))
+            except ValueError:
+                raise ConfigError(
+                    f"ADMIN_USER_IDS: expected comma-separated numeric user ids, got {part!r}"
+                ) from None
+    heartbeat = env.get("HEARTBEAT_FILE", "").strip()
+    return Settings(
+        bot_token=token,
+        base_url=base_url,
+        database_url=database_url,
+        lessons_dir=Path(env.get("LESSONS_DIR", "").strip() or "lessons"),
+        default_timezone=tz_name,
+        log_level=level,
+        tick_seconds=_number(env, "TICK_SECONDS", 5.0, low=0.05),
+        catch_up_grace=timedelta(hours=_number(env, "DELIVERY_GRACE_HOURS", 3.0, low=0)),
+        webhook_url=webhook_url,
+        webhook_listen=env.get("WEBHOOK_LISTEN", "").strip() or "0.0.0.0",  # noqa: S104
+        webhook_port=port,
+        webhook_secret=secret,
+        webhook_path=env.get("WEBHOOK_PATH", "").strip().strip("/") or "telegram",
+        admin_user_ids=frozenset(admins),
+        heartbeat_file=Path(heartbeat) if heartbeat else None,
+    )

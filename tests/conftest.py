@@ -1,0 +1,23 @@
+"""Shared fixtures: a migrated SQLite database file under tmp_path."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.db.engine import Database
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[Database]:
+    database = Database.from_url(db_url)
+    await database.migrate()
+    yield database
+    await database.dispose()
