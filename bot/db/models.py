@@ -191,6 +191,7 @@ class SentQuestion(SQLModel, table=True):
     )
     selected: list[int] = Field(default_factory=list, sa_type=JSON)  # buttons: multi toggles
     unsure: bool = False  # the learner tapped "not sure" before answering
+    session_index: int = 1  # 1-based place of this question in the learner's current session
     sent_at: datetime = Field(default_factory=_now)
     closed_at: datetime | None = None
 

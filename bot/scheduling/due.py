@@ -11,7 +11,10 @@ from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import cache
 
 __all__ = [
+    "ALL_DAYS",
     "DAY_NAMES",
+    "WEEKDAYS",
+    "WEEKEND",
     "ScheduleSpec",
     "TickPlan",
     "describe_local",

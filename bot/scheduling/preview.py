@@ -13,7 +13,7 @@ MAX_COUNT = 1000
 
 
 def format_utc(instant: datetime) -> str:
-    """Render an aware instant as ISO-8601 UTC with a ``Z`` suffix, e.g. ``2027-03-28T01:30:00Z``."""
+    """Render an aware instant as ISO-8601 UTC with a Z suffix, e.g. ``2027-03-28T01:30:00Z``."""
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

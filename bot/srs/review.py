@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -66,10 +66,10 @@ def _as_utc(value: datetime, *, name: str) -> datetime:
     tz = value.tzinfo
     if tz is None or value.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware UTC, got naive {value!r}")
-    if tz is timezone.utc or tz == timezone.utc:
-        return value.replace(tzinfo=timezone.utc)
+    if tz == UTC:  # also timezone(timedelta(0)), as some drivers return
+        return value.replace(tzinfo=UTC)
     if isinstance(tz, ZoneInfo) and tz.key in _UTC_KEYS:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     raise ValueError(f"{name} must be in UTC, got tzinfo={tz!r}")
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 11:28:56.429700
+Create Date: 2026-11-24 11:34:43.652972
 """
 from collections.abc import Sequence
 
@@ -284,6 +284,7 @@ def upgrade() -> None:
     sa.Column('exam_id', sa.Integer(), nullable=True),
     sa.Column('selected', sa.JSON(), nullable=False),
     sa.Column('unsure', sa.Boolean(), nullable=False),
+    sa.Column('session_index', sa.Integer(), nullable=False),
     sa.Column('sent_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('closed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['chat_id'], ['chat.id'], name=op.f('fk_sentquestion_chat_id_chat'), ondelete='CASCADE'),

@@ -1,0 +1,247 @@
+"""Async query functions over an AsyncSession. They never commit: use cases own transactions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db.models import (
+    Answer,
+    Card,
+    Chat,
+    CourseProgress,
+    LessonDone,
+    Member,
+    Membership,
+    PausedQuestion,
+    Schedule,
+    SentQuestion,
+    StudyDay,
+)
+
+
+async def get_chat(session: AsyncSession, tg_chat_id: int) -> Chat | None:
+    """Return the chat with this Telegram id."""
+    return (await session.exec(select(Chat).where(Chat.tg_chat_id == tg_chat_id))).first()
+
+
+async def get_chat_by_pk(session: AsyncSession, chat_pk: int) -> Chat | None:
+    """Return a chat by its primary key."""
+    return await session.get(Chat, chat_pk)
+
+
+async def upsert_chat(
+    session: AsyncSession, *, tg_chat_id: int, kind: str, title: str | None, now: datetime
+) -> tuple[Chat, bool]:
+    """Return the chat (created if new) and whether it was created."""
+    chat = await get_chat(session, tg_chat_id)
+    if chat is not None:
+        if title and chat.title != title:
+            chat.title = title
+            chat.updated_at = now
+            session.add(chat)
+        return chat, False
+    chat = Chat(tg_chat_id=tg_chat_id, kind=kind, title=title, created_at=now, updated_at=now)
+    session.add(chat)
+    await session.flush()
+    return chat, True
+
+
+async def get_member(session: AsyncSession, tg_user_id: int) -> Member | None:
+    """Return the member with this Telegram user id."""
+    return (await session.exec(select(Member).where(Member.tg_user_id == tg_user_id))).first()
+
+
+async def upsert_member(
+    session: AsyncSession,
+    *,
+    tg_user_id: int,
+    first_name: str,
+    username: str | None,
+    now: datetime,
+) -> Member:
+    """Return the member (created if new), keeping the name current."""
+    member = await get_member(session, tg_user_id)
+    if member is None:
+        member = Member(
+            tg_user_id=tg_user_id, first_name=first_name, username=username, created_at=now
+        )
+        session.add(member)
+        await session.flush()
+    elif member.first_name != first_name or member.username != username:
+        member.first_name, member.username = first_name, username
+        session.add(member)
+    return member
+
+
+async def ensure_membership(session: AsyncSession, *, chat: Chat, member: Member, now: datetime) -> Membership:
+    """Return the chat-member link, created on first sight."""
+    assert chat.id is not None and member.id is not None
+    link = (
+        await session.exec(
+            select(Membership).where(
+                Membership.chat_id == chat.id, Membership.member_id == member.id
+            )
+        )
+    ).first()
+    if link is None:
+        link = Membership(chat_id=chat.id, member_id=member.id, joined_at=now)
+        session.add(link)
+        await session.flush()
+    return link
+
+
+async def get_schedule(session: AsyncSession, chat_pk: int) -> Schedule | None:
+    """Return a chat's schedule row."""
+    return (await session.exec(select(Schedule).where(Schedule.chat_id == chat_pk))).first()
+
+
+async def ensure_schedule(session: AsyncSession, chat: Chat, *, timezone: str) -> Schedule:
+    """Return a chat's schedule, created with defaults on first use."""
+    assert chat.id is not None
+    schedule = await get_schedule(session, chat.id)
+    if schedule is None:
+        schedule = Schedule(chat_id=chat.id, timezone=timezone)
+        session.add(schedule)
+        await session.flush()
+    return schedule
+
+
+async def get_progress(session: AsyncSession, chat_pk: int, course_id: str) -> CourseProgress:
+    """Return where a chat is in a course (created on first use)."""
+    progress = (
+        await session.exec(
+            select(CourseProgress).where(
+                CourseProgress.chat_id == chat_pk, CourseProgress.course_id == course_id
+            )
+        )
+    ).first()
+    if progress is None:
+        progress = CourseProgress(chat_id=chat_pk, course_id=course_id)
+        session.add(progress)
+        await session.flush()
+    return progress
+
+
+async def done_lesson_ids(session: AsyncSession, chat_pk: int, course_id: str) -> set[str]:
+    """Return the ids of the lessons a chat has finished."""
+    rows = await session.exec(
+        select(LessonDone.lesson_id).where(
+            LessonDone.chat_id == chat_pk, LessonDone.course_id == course_id
+        )
+    )
+    return set(rows.all())
+
+
+async def mark_lesson_done(
+    session: AsyncSession, *, chat_pk: int, course_id: str, lesson_id: str, now: datetime
+) -> bool:
+    """Record a finished lesson; return False if it was already recorded."""
+    existing = (
+        await session.exec(
+            select(LessonDone.id).where(
+                LessonDone.chat_id == chat_pk,
+                LessonDone.course_id == course_id,
+                LessonDone.lesson_id == lesson_id,
+            )
+        )
+    ).first()
+    if existing is not None:
+        return False
+    session.add(LessonDone(chat_id=chat_pk, course_id=course_id, lesson_id=lesson_id, done_at=now))
+    return True
+
+
+async def answered_question_ids(session: AsyncSession, member_pk: int, course_id: str) -> set[str]:
+    """Return the ids of the questions a member has ever answered in a course."""
+    rows = await session.exec(
+        select(Answer.question_id)
+        .where(Answer.member_id == member_pk, Answer.course_id == course_id)
+        .distinct()
+    )
+    return set(rows.all())
+
+
+async def paused_question_ids(session: AsyncSession, course_id: str) -> set[str]:
+    """Return the questions an operator has taken out of rotation."""
+    rows = await session.exec(
+        select(PausedQuestion.question_id).where(PausedQuestion.course_id == course_id)
+    )
+    return set(rows.all())
+
+
+async def get_sent(session: AsyncSession, sent_pk: int) -> SentQuestion | None:
+    """Return a sent question by id."""
+    return await session.get(SentQuestion, sent_pk)
+
+
+async def get_sent_by_poll(session: AsyncSession, poll_id: str) -> SentQuestion | None:
+    """Return the sent question behind a poll id."""
+    return (await session.exec(select(SentQuestion).where(SentQuestion.poll_id == poll_id))).first()
+
+
+async def get_answer(session: AsyncSession, sent_pk: int, member_pk: int) -> Answer | None:
+    """Return a member's answer to a sent question, if any."""
+    return (
+        await session.exec(
+            select(Answer).where(Answer.sent_question_id == sent_pk, Answer.member_id == member_pk)
+        )
+    ).first()
+
+
+async def get_card(
+    session: AsyncSession, member_pk: int, course_id: str, question_id: str
+) -> Card | None:
+    """Return a member's FSRS card for a question."""
+    return (
+        await session.exec(
+            select(Card).where(
+                Card.member_id == member_pk,
+                Card.course_id == course_id,
+                Card.question_id == question_id,
+            )
+        )
+    ).first()
+
+
+async def add_study_day(session: AsyncSession, *, member_pk: int, day: object) -> None:
+    """Record that a member studied on a local day (once per day)."""
+    exists = (
+        await session.exec(
+            select(StudyDay.id).where(StudyDay.member_id == member_pk, StudyDay.day == day)
+        )
+    ).first()
+    if exists is None:
+        session.add(StudyDay(member_id=member_pk, day=day))  # type: ignore[arg-type]
+
+
+async def accuracy_by_objective(
+    session: AsyncSession, member_pk: int, course_id: str
+) -> dict[str, tuple[int, int]]:
+    """Return {objective: (correct, answered)} for a member in a course."""
+    rows = await session.exec(
+        select(Answer.objective, func.sum(col(Answer.correct).cast(int_type())), func.count())
+        .where(Answer.member_id == member_pk, Answer.course_id == course_id)
+        .group_by(Answer.objective)
+    )
+    return {objective: (int(right or 0), int(total)) for objective, right, total in rows.all()}
+
+
+def int_type() -> object:
+    """The SQL integer type (for casting booleans before summing)."""
+    from sqlalchemy import Integer
+
+    return Integer
+
+
+async def chats_by_pks(session: AsyncSession, pks: Iterable[int]) -> dict[int, Chat]:
+    """Return chats keyed by primary key."""
+    ids = list(pks)
+    if not ids:
+        return {}
+    rows = await session.exec(select(Chat).where(col(Chat.id).in_(ids)))
+    return {c.id: c for c in rows.all() if c.id is not None}

@@ -1,0 +1,31 @@
+"""Remember handled update ids so that an update Telegram delivers twice has one effect."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlmodel import col
+
+from bot.db.engine import Database
+from bot.db.models import ProcessedUpdate
+
+KEEP_FOR = timedelta(days=2)  # Telegram keeps undelivered updates for 24 hours
+
+
+async def first_time(db: Database, *, update_id: int, now: datetime) -> bool:
+    """Record an update id; return False when it was handled before."""
+    async with db.begin() as session:
+        if await session.get(ProcessedUpdate, update_id) is not None:
+            return False
+        session.add(ProcessedUpdate(update_id=update_id, seen_at=now))
+    return True
+
+
+async def forget_old(db: Database, *, now: datetime) -> int:
+    """Delete update ids older than Telegram could ever redeliver; return how many."""
+    async with db.begin() as session:
+        result = await session.exec(  # type: ignore[call-overload]
+            delete(ProcessedUpdate).where(col(ProcessedUpdate.seen_at) < now - KEEP_FOR)
+        )
+        return int(result.rowcount or 0)

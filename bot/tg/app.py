@@ -1,0 +1,180 @@
+"""Composition root: build the Application with every handler, in order."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    PollAnswerHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import BaseRequest, HTTPXRequest
+
+from bot.clock import Clock, utcnow
+from bot.config import Settings
+from bot.content.loader import load_catalog
+from bot.content.schema import Catalog
+from bot.db.engine import Database
+from bot.study import updates
+from bot.tg import jobs, render
+from bot.tg.context import BotData, TutorApp, TutorContext
+from bot.tg.handlers import errors, exam, fallback, groups, lesson, ops, quiz, settings, srs, start
+
+log = logging.getLogger(__name__)
+
+# What /help and the Telegram command menu show (name, description).
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", "Set up, or see where you are"),
+    ("lesson", "The next micro-lesson"),
+    ("quiz", "The next question"),
+    ("review", "Review what you're about to forget"),
+    ("mistakes", "Go over recent mistakes"),
+    ("study", "A session that fits N minutes: /study 5"),
+    ("exam", "A timed mock exam: /exam or /exam 10"),
+    ("examdate", "Set your exam date: /examdate 2027-03-01"),
+    ("progress", "Lessons, accuracy, streak and a chart"),
+    ("next", "When the next delivery comes"),
+    ("settings", "Time, days, time zone, course, quiz style"),
+    ("pause", "Pause deliveries"),
+    ("resume", "Resume deliveries"),
+    ("reset", "Clear progress in this course"),
+    ("forgetme", "Delete all your data"),
+    ("leaderboard", "Group ranking (groups)"),
+    ("mystats", "Your own figures (groups)"),
+    ("help", "Everything I can do"),
+)
+
+ALLOWED_UPDATES = ["message", "callback_query", "poll_answer", "my_chat_member"]
+
+
+def command(name: str, callback: Any) -> CommandHandler[Any, Any]:
+    """A command handler for new messages only (edited messages are ignored)."""
+    return CommandHandler(name, callback, filters=filters.UpdateType.MESSAGE)
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    clock: Clock = utcnow,
+    catalog: Catalog | None = None,
+    database: Database | None = None,
+    rate_limiter: bool = True,
+    start_jobs: bool = True,
+) -> TutorApp:
+    """Build the bot: every handler in order; `request` is the seam for a fake Bot API."""
+    builder = (
+        ApplicationBuilder()
+        .token(settings.bot_token or "123456:PLAYGROUND")
+        .base_url(settings.base_url)
+        .context_types(ContextTypes(context=TutorContext, bot_data=lambda: _bot_data(settings, clock, catalog)))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    else:
+        builder = builder.request(HTTPXRequest(connection_pool_size=64)).get_updates_request(
+            HTTPXRequest(read_timeout=40)
+        )
+    if rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
+    app: TutorApp = builder.build()  # type: ignore[assignment]
+    app.bot_data.db = database
+    app.bot_data.extras["start_jobs"] = start_jobs
+
+    # -1: drop updates we have already handled (Telegram redelivers after a crash).
+    app.add_handler(TypeHandler(Update, _drop_duplicates), group=-1)
+
+    # 0: commands, buttons and answers. Order matters: specific before catch-alls.
+    for handler in _handlers():
+        app.add_handler(handler)
+    app.add_error_handler(errors.error_handler)  # type: ignore[arg-type]
+    return app
+
+
+def _handlers() -> list[BaseHandler[Any, Any, Any]]:
+    return [
+        command("start", start.start),
+        command("lesson", lesson.lesson),
+        command("quiz", quiz.quiz),
+        command("help", _help),
+        CallbackQueryHandler(start.choose_course, pattern=rf"^{render.CB_COURSE}:"),
+        CallbackQueryHandler(lesson.lesson_button, pattern=rf"^{render.CB_LESSON}:"),
+        CallbackQueryHandler(quiz.answer_button, pattern=rf"^{render.CB_QUIZ}:"),
+        CallbackQueryHandler(quiz.next_button, pattern=rf"^{render.CB_NEXT}:"),
+        CallbackQueryHandler(quiz.mark_unsure, pattern=rf"^{render.CB_UNSURE}:"),
+        PollAnswerHandler(quiz.receive_poll_answer),
+        *settings.handlers(),
+        *srs.handlers(),
+        *exam.handlers(),
+        *groups.handlers(),
+        *ops.handlers(),
+        # Catch-alls last: unknown commands, stray buttons, free text.
+        MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, fallback.unknown_command),
+        CallbackQueryHandler(_stray_button),
+        MessageHandler(
+            filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE,
+            fallback.free_text,
+        ),
+    ]
+
+
+def _bot_data(settings: Settings, clock: Clock, catalog: Catalog | None) -> BotData:
+    return BotData(settings=settings, catalog=catalog or Catalog(courses=()), clock=clock)
+
+
+async def _help(update: Update, context: TutorContext) -> None:
+    from bot.tg.handlers.common import say
+    from bot.tg.texts import t
+
+    if update.effective_chat is not None:
+        await say(context, update.effective_chat.id, t("help"))
+
+
+async def _stray_button(update: Update, context: TutorContext) -> None:
+    """A button whose data we do not recognise (old, or forged): say so, change nothing."""
+    from bot.tg.texts import t
+
+    query = update.callback_query
+    if query is not None:
+        log.info("update %s: unknown callback data %r", update.update_id, (query.data or "")[:64])
+        await query.answer(t("button_expired"))
+
+
+async def _drop_duplicates(update: Update, context: TutorContext) -> None:
+    if not await updates.first_time(context.db, update_id=update.update_id, now=context.now()):
+        log.info("update %s: already handled, ignored", update.update_id)
+        raise ApplicationHandlerStop
+
+
+async def _post_init(app: TutorApp) -> None:
+    """Open and migrate the database, load the courses, publish commands, start the jobs."""
+    data = app.bot_data
+    if data.db is None:
+        data.db = Database.from_url(data.settings.database_url)
+    await data.db.migrate()
+    if not data.catalog.courses:
+        data.catalog = load_catalog(data.settings.lessons_dir)
+    try:
+        await app.bot.set_my_commands([BotCommand(n, d) for n, d in COMMANDS])
+    except Exception as exc:  # a nicety: never stop the bot for it
+        log.warning("set_my_commands failed: %s", exc)
+    if data.extras.get("start_jobs", True):
+        jobs.install(app)
+
+
+async def _post_shutdown(app: TutorApp) -> None:
+    if app.bot_data.db is not None:
+        await app.bot_data.db.dispose()

@@ -1,0 +1,58 @@
+"""Typed bot_data and callback context: what every handler can reach."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.content.schema import Catalog
+from bot.db.engine import Database
+
+
+@dataclass
+class BotData:
+    """Services shared by all handlers and jobs (built in post_init)."""
+
+    settings: Settings
+    catalog: Catalog
+    clock: Clock
+    db: Database | None = None
+    rng: random.Random = field(default_factory=random.Random)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+class TutorContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """Callback context with typed access to our services."""
+
+    @property
+    def services(self) -> BotData:
+        """Return the shared services."""
+        return self.bot_data
+
+    @property
+    def db(self) -> Database:
+        """Return the database (open after post_init)."""
+        db = self.bot_data.db
+        if db is None:
+            raise RuntimeError("database is not open yet (post_init has not run)")
+        return db
+
+    @property
+    def catalog(self) -> Catalog:
+        """Return the loaded courses."""
+        return self.bot_data.catalog
+
+    def now(self) -> datetime:
+        """Return the injected clock's current instant."""
+        return self.bot_data.clock()
+
+
+TutorApp = Application[
+    ExtBot[None], TutorContext, dict[Any, Any], dict[Any, Any], BotData, Any
+]

@@ -1,0 +1,41 @@
+"""The error handler: log the update id and the exception, tell the user in one line."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import Forbidden, TelegramError
+
+from bot.tg.context import TutorContext
+from bot.tg.texts import t
+
+log = logging.getLogger(__name__)
+
+
+async def error_handler(update: object, context: TutorContext) -> None:
+    """Log what failed where; apologise to the user; keep serving everybody else."""
+    error = context.error
+    update_id = update.update_id if isinstance(update, Update) else None
+    chat = update.effective_chat if isinstance(update, Update) else None
+    if isinstance(error, Forbidden) and chat is not None:
+        log.info("update %s: chat %s blocked or removed the bot (%s)", update_id, chat.id, error)
+        from bot.study import chats
+
+        await chats.deactivate(context.db, chat_id=chat.id, now=context.now())
+        return
+    log.error(
+        "update %s in chat %s failed: %s: %s",
+        update_id,
+        chat.id if chat else None,
+        type(error).__name__,
+        error,
+        exc_info=error if not isinstance(error, TelegramError) else None,
+    )
+    if chat is None:
+        return
+    try:
+        await context.bot.send_message(chat.id, t("error"), parse_mode=ParseMode.HTML)
+    except TelegramError as exc:
+        log.info("could not tell chat %s about the error: %s", chat.id, exc)

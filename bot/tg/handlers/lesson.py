@@ -1,0 +1,48 @@
+"""/lesson and the buttons under a lesson."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.content.schema import Course
+from bot.study import learning
+from bot.tg import render, send
+from bot.tg.context import TutorContext
+from bot.tg.handlers.common import say, who_of
+from bot.tg.texts import t
+
+
+async def send_next_lesson(context: TutorContext, chat_id: int) -> None:
+    """Send the chat's next lesson, or say the course is complete."""
+    out = await learning.next_lesson(context.db, context.catalog, chat_id=chat_id, now=context.now())
+    if out is None:
+        await say(context, chat_id, t("no_course_yet"))
+    elif isinstance(out, Course):
+        await say(context, chat_id, t("course_complete", course=render.esc(out.title)))
+    else:
+        await send.send_lesson(context.bot, out)
+
+
+async def lesson(update: Update, context: TutorContext) -> None:
+    """/lesson: the next micro-lesson."""
+    who = who_of(update)
+    if who is not None:
+        await send_next_lesson(context, who.chat_id)
+
+
+async def lesson_button(update: Update, context: TutorContext) -> None:
+    """lesson:quiz:<lesson-id> starts the lesson's questions; lesson:next shows the next lesson."""
+    query = update.callback_query
+    who = who_of(update)
+    parts = (query.data or "").split(":")
+    await query.answer()
+    if parts[1:2] == ["next"]:
+        await send_next_lesson(context, who.chat_id)
+        return
+    if parts[1:2] != ["quiz"] or len(parts) != 3:
+        return
+    from bot.tg.handlers.quiz import send_next_question
+
+    await send_next_question(
+        context, who, purpose="lesson", lesson_id=parts[2], session_index=1
+    )

@@ -1,0 +1,211 @@
+"""/quiz, quiz poll answers and inline-button answers."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot.study import learning
+from bot.study.learning import AnswerOutcome, QuestionOut, Who
+from bot.tg import render, send
+from bot.tg.context import TutorContext
+from bot.tg.handlers.common import say, who_of
+from bot.tg.texts import t
+
+log = logging.getLogger(__name__)
+
+
+async def send_next_question(
+    context: TutorContext,
+    who: Who,
+    *,
+    purpose: str = "quiz",
+    lesson_id: str | None = None,
+    session_index: int = 1,
+) -> QuestionOut | None:
+    """Pick, store and send the next question for this learner (or group)."""
+    out = await learning.prepare_question(
+        context.db,
+        context.catalog,
+        chat_id=who.chat_id,
+        user_id=None if who.is_group else who.user_id,
+        purpose=purpose,
+        now=context.now(),
+        rng=context.services.rng,
+        lesson_id=lesson_id,
+        session_index=session_index,
+    )
+    if out is None:
+        has_course = await learning.has_course(context.db, chat_id=who.chat_id)
+        await say(context, who.chat_id, t("no_questions" if has_course else "no_course_yet"))
+        return None
+    await send.send_question(context.bot, context.db, out)
+    return out
+
+
+async def quiz(update: Update, context: TutorContext) -> None:
+    """/quiz: the next question."""
+    who = who_of(update)
+    if who is not None:
+        await send_next_question(context, who)
+
+
+async def receive_poll_answer(update: Update, context: TutorContext) -> None:
+    """Grade a vote in one of our quiz polls (polls sent before a restart included)."""
+    answer = update.poll_answer
+    user = answer.user
+    if user is None:  # a vote on behalf of a chat (anonymous admin): nobody to grade
+        return
+    who = Who(chat_id=0, chat_kind="unknown", user_id=user.id, first_name=user.first_name,
+              username=user.username)
+    outcome = await learning.record_poll_answer(
+        context.db, context.catalog, poll_id=answer.poll_id, who=who,
+        option_ids=list(answer.option_ids), now=context.now(),
+    )
+    if outcome is None or outcome.already_answered or outcome.question is None:
+        return
+    await after_answer(context, outcome, include_explanation=False)
+
+
+async def after_answer(
+    context: TutorContext, outcome: AnswerOutcome, *, include_explanation: bool
+) -> None:
+    """Tell the learner how it went (private) or hand over to the group/exam flows."""
+    if outcome.exam_id is not None:
+        from bot.tg.handlers import exam
+
+        await exam.after_exam_answer(context, outcome)
+        return
+    if outcome.is_group:
+        from bot.tg.handlers import groups
+
+        await groups.after_group_answer(context, outcome)
+        return
+    markup = render.after_answer_keyboard(
+        outcome, answered_in_session=outcome.session_index, per_session=outcome.per_session
+    )
+    text = render.feedback(outcome, include_explanation=include_explanation)
+    if outcome.lesson_done is not None:
+        text += "\n\n" + t("lesson_done", title=render.esc(outcome.lesson_done.title))
+    await say(context, outcome.chat_id, text, markup=markup)
+
+
+async def answer_button(update: Update, context: TutorContext) -> None:
+    """q:a:<sent>:<i> answers; q:t:<sent>:<i> toggles a choice; q:s:<sent> submits the choices."""
+    query = update.callback_query
+    who = who_of(update)
+    parts = (query.data or "").split(":")
+    try:
+        action, sent_id = parts[1], int(parts[2])
+        index = int(parts[3]) if len(parts) > 3 else None
+    except (IndexError, ValueError):
+        await query.answer(t("button_expired"))
+        return
+    if action == "t" and index is not None:
+        selection = await learning.toggle_option(context.db, sent_id=sent_id, who=who, displayed=index)
+        if isinstance(selection, str):
+            await query.answer(t(selection))
+            return
+        await query.answer()
+        await _redraw_selection(context, query.message, sent_id, selection)
+        return
+    if action == "s":
+        chosen = await learning.current_selection(context.db, sent_id=sent_id)
+        if not chosen:
+            await query.answer(t("pick_at_least_one"))
+            return
+    elif action == "a" and index is not None:
+        chosen = (index,)
+    else:
+        await query.answer(t("button_expired"))
+        return
+    outcome = await learning.record_button_answer(
+        context.db, context.catalog, sent_id=sent_id, who=who, displayed=chosen, now=context.now()
+    )
+    if isinstance(outcome, str):
+        await query.answer(t(outcome))
+        return
+    if outcome.already_answered or outcome.question is None:
+        await query.answer(t("already_answered"))
+        return
+    if outcome.is_group or outcome.exam_id is not None:
+        await query.answer(
+            t("answer_right") if outcome.correct else _short_wrong(outcome), show_alert=False
+        )
+        await after_answer(context, outcome, include_explanation=True)
+        return
+    await query.answer()
+    # Edit the question in place: right answer marked, explanation and "why not" below it.
+    if query.message is not None:
+        try:
+            await context.bot.edit_message_text(
+                render.marked_options(outcome) + "\n\n"
+                + render.feedback(outcome, include_explanation=True),
+                chat_id=outcome.chat_id,
+                message_id=query.message.message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=render.after_answer_keyboard(
+                    outcome, answered_in_session=outcome.session_index,
+                    per_session=outcome.per_session,
+                ),
+            )
+        except BadRequest as exc:  # message too old to edit: say it in a new message instead
+            log.info("could not edit question %s: %s", sent_id, exc.message)
+            await after_answer(context, outcome, include_explanation=True)
+    if outcome.lesson_done is not None:
+        await say(context, outcome.chat_id, t("lesson_done", title=render.esc(outcome.lesson_done.title)))
+
+
+def _short_wrong(outcome: AnswerOutcome) -> str:
+    """A callback-answer sized "wrong" note (≤ 200 characters)."""
+    assert outcome.question is not None
+    right = "; ".join(outcome.question.options[i].text for i in outcome.question.correct_ids)
+    return f"❌ Not quite. Answer: {right}"[:200]
+
+
+async def _redraw_selection(context: TutorContext, message: object, sent_id: int, selection: tuple[int, ...]) -> None:
+    out = await learning.question_out(context.db, context.catalog, sent_id=sent_id)
+    if out is None or message is None:
+        return
+    try:
+        await context.bot.edit_message_text(
+            render.button_question_text(out, selected=selection),
+            chat_id=out.chat_id,
+            message_id=message.message_id,  # type: ignore[attr-defined]
+            parse_mode=ParseMode.HTML,
+            reply_markup=render.button_question_keyboard(out, selected=selection),
+        )
+    except BadRequest as exc:
+        log.info("could not redraw selection of %s: %s", sent_id, exc.message)
+
+
+async def mark_unsure(update: Update, context: TutorContext) -> None:
+    """unsure:<sent>: the learner is not sure; a right answer then counts as Hard."""
+    query = update.callback_query
+    who = who_of(update)
+    try:
+        sent_id = int((query.data or "").split(":")[1])
+    except (IndexError, ValueError):
+        await query.answer(t("button_expired"))
+        return
+    ok = await learning.mark_unsure(context.db, sent_id=sent_id, who=who)
+    await query.answer(t("unsure_noted") if ok else t("button_expired"))
+
+
+async def next_button(update: Update, context: TutorContext) -> None:
+    """next:<n> sends question n+1 of the session; next:done ends the session."""
+    query = update.callback_query
+    who = who_of(update)
+    arg = (query.data or "").split(":")[-1]
+    await query.answer()
+    if arg == "done":
+        await say(context, who.chat_id, t("session_end"))
+        return
+    try:
+        done = int(arg)
+    except ValueError:
+        return
+    await send_next_question(context, who, purpose="quiz", session_index=done + 1)

@@ -1,0 +1,181 @@
+"""Turn use-case outcomes into Telegram HTML texts and inline keyboards; callback prefixes."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.content.markup import render_lesson
+from bot.content.schema import Course, Question
+from bot.quiz.engine import letters
+from bot.study.learning import AnswerOutcome, LessonOut, QuestionOut
+from bot.tg.texts import t
+
+# Callback data: "<feature>:<action>[:<id>...]" (≤ 64 bytes).
+CB_COURSE = "course"  # course:<course-id>
+CB_LESSON = "lesson"  # lesson:quiz:<lesson-id> | lesson:next
+CB_QUIZ = "q"  # q:a:<sent>:<displayed> answer | q:t:<sent>:<i> toggle | q:s:<sent> submit
+CB_NEXT = "next"  # next:<count> | next:done
+CB_UNSURE = "unsure"  # unsure:<sent>
+CB_REPORT = "report"  # report:<sent>
+
+MAX_CALLBACK_BYTES = 64
+
+
+def esc(text: str) -> str:
+    """Escape text for Telegram HTML."""
+    return html.escape(text, quote=False)
+
+
+def callback(*parts: object) -> str:
+    """Join callback data parts and check Telegram's 64-byte limit."""
+    data = ":".join(str(p) for p in parts)
+    if len(data.encode()) > MAX_CALLBACK_BYTES:
+        raise ValueError(f"callback data over 64 bytes: {data!r}")
+    return data
+
+
+def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    """Build an inline keyboard from rows of (label, callback data)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+def course_picker(courses: Sequence[Course]) -> InlineKeyboardMarkup:
+    """One button per course."""
+    return keyboard([[(c.title[:60], callback(CB_COURSE, c.id))] for c in courses])
+
+
+def lesson_message(out: LessonOut) -> str:
+    """The lesson text (the same rendering the validator measured against 4096 characters)."""
+    return render_lesson(out.lesson, index=out.index, total=out.total)
+
+
+def lesson_keyboard(out: LessonOut) -> InlineKeyboardMarkup | None:
+    """A button to take the lesson's questions."""
+    if not out.lesson.questions:
+        return keyboard([[(t("next_lesson_btn"), callback(CB_LESSON, "next"))]])
+    label = t("take_quiz", count=len(out.lesson.questions))
+    return keyboard([[(label, callback(CB_LESSON, "quiz", out.lesson.id))]])
+
+
+def counter(out: QuestionOut) -> str:
+    """" 2/5" when the question's place in its lesson is known."""
+    return f" {out.number}/{out.total}" if out.number and out.total else ""
+
+
+def poll_question(out: QuestionOut) -> str:
+    """The poll question text (plain text, ≤ 300 characters by validation)."""
+    return out.question.prompt
+
+
+def button_question_text(out: QuestionOut, *, selected: Sequence[int] = ()) -> str:
+    """The message of an inline-button question: prompt and lettered options."""
+    marks = letters(len(out.options))
+    lines = [t("question_header", counter=counter(out)), esc(out.question.prompt), ""]
+    for i, option in enumerate(out.options):
+        tick = "☑️ " if i in selected else ""
+        lines.append(f"{tick}<b>{marks[i]}</b>) {esc(option)}")
+    if out.question.is_multiple:
+        lines += ["", f"<i>{t('pick_options_then_submit')}</i>"]
+    return "\n".join(lines)
+
+
+def button_question_keyboard(
+    out: QuestionOut, *, selected: Sequence[int] = ()
+) -> InlineKeyboardMarkup:
+    """Letter buttons; multiple-answer items toggle and have a Submit button."""
+    marks = letters(len(out.options))
+    action = "t" if out.question.is_multiple else "a"
+    row = [
+        (("☑️" if i in selected else "") + marks[i], callback(CB_QUIZ, action, out.sent_id, i))
+        for i in range(len(out.options))
+    ]
+    rows = [row[i : i + 5] for i in range(0, len(row), 5)]
+    extra = []
+    if out.question.is_multiple:
+        extra.append((t("submit_btn"), callback(CB_QUIZ, "s", out.sent_id)))
+    if out.confidence_prompt:
+        extra.append((t("unsure_btn"), callback(CB_UNSURE, out.sent_id)))
+    if extra:
+        rows.append(extra)
+    return keyboard(rows)
+
+
+def poll_explanation(question: Question) -> str:
+    """The quiz poll's explanation (≤ 200 characters by validation)."""
+    return question.explanation
+
+
+def displayed_letters(option_order: Sequence[int], original: Sequence[int]) -> str:
+    """Letters of original option indexes as the learner saw them."""
+    marks = letters(len(option_order))
+    shown = sorted(option_order.index(i) for i in original if i in option_order)
+    return ", ".join(marks[i] for i in shown)
+
+
+def feedback(outcome: AnswerOutcome, *, include_explanation: bool) -> str:
+    """Right or wrong, the right answer, why the chosen option is wrong, the explanation."""
+    question = outcome.question
+    assert question is not None
+    lines = []
+    if outcome.correct:
+        lines.append(t("answer_right"))
+    else:
+        right = "; ".join(esc(question.options[i].text) for i in question.correct_ids)
+        lines.append(t("answer_wrong", correct=right))
+        for i in outcome.chosen:
+            option = question.options[i]
+            if not option.correct and option.why_not:
+                letter = displayed_letters(outcome.option_order, [i])
+                lines.append(t("why_not", letter=letter, text=esc(option.why_not)))
+    if include_explanation:
+        lines.append(t("explanation", text=esc(question.explanation)))
+    if outcome.confusion and outcome.confusion[2] >= 2:
+        expected, chosen, times = outcome.confusion
+        lines.append(t("confusion_note", chosen=esc(chosen), expected=esc(expected), times=times))
+    return "\n".join(lines)
+
+
+def answered_button_text(out_text: str, outcome: AnswerOutcome) -> str:
+    """The question message edited after answering: options marked, then the feedback."""
+    return f"{out_text}\n\n{feedback(outcome, include_explanation=True)}"
+
+
+def marked_options(outcome: AnswerOutcome) -> str:
+    """Re-render a button question's options with ✅ on the right ones and ❌ on wrong picks."""
+    question = outcome.question
+    assert question is not None
+    marks = letters(len(outcome.option_order))
+    lines = [esc(question.prompt), ""]
+    for shown, original in enumerate(outcome.option_order):
+        option = question.options[original]
+        if option.correct:
+            sign = "✅ "
+        elif original in outcome.chosen:
+            sign = "❌ "
+        else:
+            sign = ""
+        lines.append(f"{sign}<b>{marks[shown]}</b>) {esc(option.text)}")
+    return "\n".join(lines)
+
+
+def after_answer_keyboard(outcome: AnswerOutcome, *, answered_in_session: int, per_session: int) -> InlineKeyboardMarkup:
+    """Next question, next lesson or done; plus "report this question"."""
+    rows: list[list[tuple[str, str]]] = []
+    if outcome.lesson_done is not None:
+        rows.append([(t("next_lesson_btn"), callback(CB_LESSON, "next"))])
+    elif answered_in_session < per_session:
+        rows.append([(t("next_question_btn"), callback(CB_NEXT, answered_in_session))])
+    else:
+        rows.append(
+            [
+                (t("one_more_btn"), callback(CB_NEXT, answered_in_session)),
+                (t("done_for_now_btn"), callback(CB_NEXT, "done")),
+            ]
+        )
+    rows.append([(t("report_btn"), callback(CB_REPORT, outcome.sent_id))])
+    return keyboard(rows)

@@ -1,0 +1,4 @@
+"""Texts for delivery (English)."""
+
+EN: dict[str, str] = {
+}

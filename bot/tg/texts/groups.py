@@ -1,0 +1,4 @@
+"""Texts for groups (English)."""
+
+EN: dict[str, str] = {
+}

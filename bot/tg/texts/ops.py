@@ -1,0 +1,4 @@
+"""Texts for ops (English)."""
+
+EN: dict[str, str] = {
+}

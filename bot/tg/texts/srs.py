@@ -1,0 +1,4 @@
+"""Texts for srs (English)."""
+
+EN: dict[str, str] = {
+}
