@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,10 @@ BROKEN_CASES = {
     "invalid_yaml_indent": [
         "{d}/01-intro.yaml:11:6: invalid YAML: expected <block end>, but found "
         "'<block mapping start>' (while parsing a block mapping started at 8:5)"
+    ],
+    "yaml_two_documents": [
+        "{d}/01-intro.yaml:17:1: invalid YAML: "
+        "expected a single document in the stream, but found another document"
     ],
     "empty_file": ["{d}/02-empty.yaml: file is empty"],
     "unknown_key": [
@@ -95,9 +100,7 @@ BROKEN_CASES = {
     "true_false_without_answer": [
         "{d}/01-intro.yaml:8:5: questions[0]: missing required key 'answer' (true_false question)"
     ],
-    "missing_required_key": [
-        "{d}/01-intro.yaml:8:5: questions[0]: missing required key 'prompt'"
-    ],
+    "missing_required_key": ["{d}/01-intro.yaml:8:5: questions[0]: missing required key 'prompt'"],
     "duplicate_option_text": [
         "{d}/01-intro.yaml:15:15: questions[0].options[2].text: "
         "duplicate option text 'yes' (same as questions[0].options[0])"
@@ -144,9 +147,8 @@ BROKEN_CASES = {
         "{d}/b/course.yaml:1:5: id: duplicate course id 'broken' (also in {d}/a/course.yaml)",
         "{d}/c: missing course.yaml (every course folder needs one)",
     ],
-    "root_empty": [
-        "{d}: no courses found (a course is a folder holding course.yaml and lessons)"
-    ],
+    "root_stray_file": ["{d}/stray.yaml: YAML file outside a course folder (move it into one)"],
+    "root_empty": ["{d}: no courses found (a course is a folder holding course.yaml and lessons)"],
 }
 
 
@@ -343,3 +345,18 @@ def test_catalog_orders_courses_by_id() -> None:
     assert [c.id for c in catalog] == ["aaa", "mini"]
     assert catalog.default() is other
     assert Catalog(courses=()).default() is None
+
+
+def test_readme_example_course_is_valid(tmp_path: Path) -> None:
+    readme = (REPO / "lessons" / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"`lessons/tea/([\w.-]+)`:\n\n```yaml\n(.*?)```", readme, re.DOTALL)
+    assert [name for name, _ in blocks] == ["course.yaml", "01-leaves.yaml", "02-brewing.yaml"]
+    folder = tmp_path / "tea"
+    folder.mkdir()
+    for name, text in blocks:
+        (folder / name).write_text(text, encoding="utf-8")
+    course = load_catalog(tmp_path).course("tea")
+    assert course is not None
+    assert len(course.questions) == 6
+    fixture = mini()
+    assert [q.id for q in course.questions] == [q.id for q in fixture.questions]

@@ -16,7 +16,7 @@ from bot.content.schema import Lesson
         ("a < b & **c**", "a &lt; b &amp; <b>c</b>"),
         ("plain text", "plain text"),
         ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
-        ('say "hi" & \'bye\'', "say \"hi\" &amp; 'bye'"),
+        ("say \"hi\" & 'bye'", "say \"hi\" &amp; 'bye'"),
         ("**bold** and _italic_", "<b>bold</b> and <i>italic</i>"),
         ("use `a < b` here", "use <code>a &lt; b</code> here"),
         ("`**not bold**` and `_x_`", "<code>**not bold**</code> and <code>_x_</code>"),

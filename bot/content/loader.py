@@ -197,7 +197,9 @@ def _compose(path: Path, run: _Run) -> tuple[_File, Node | None]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "cannot parse"
-        if exc.problem and exc.context and exc.context_mark:
+        if exc.problem and exc.context and not exc.context.startswith("while"):
+            problem = f"{exc.context}, {exc.problem}"
+        elif exc.problem and exc.context and exc.context_mark:
             start = exc.context_mark
             problem += f" ({exc.context} started at {start.line + 1}:{start.column + 1})"
         line = mark.line + 1 if mark else None
@@ -400,7 +402,7 @@ def _mapping(
     allowed = (*required, *optional)
     found: dict[str, Node] = {}
     for key_node, value_node in node.value:
-        key = _scalar(file, key_node, path, "a key")
+        key = _scalar(file, key_node, path, "a text key")
         if key is _BAD:
             continue
         if not isinstance(key, str):
@@ -412,9 +414,11 @@ def _mapping(
             file.error(key_node, path, f"unknown key '{key}'{_did_you_mean(key, allowed)}")
         else:
             found[key] = value_node
-    for key in required:
-        if key not in found:
-            file.error(node, path, f"missing required key '{key}'")
+    missing = [f"'{key}'" for key in required if key not in found]
+    if len(missing) == 1:
+        file.error(node, path, f"missing required key {missing[0]}")
+    elif missing:
+        file.error(node, path, f"missing required keys {', '.join(missing)}")
     return found
 
 
@@ -528,6 +532,7 @@ class _Ids:
     ids: dict[str, str] = field(default_factory=dict)
     positions: dict[int, str] = field(default_factory=dict)
     question_count: int = 0
+    counted_all: bool = True  # False when a lesson file's questions could not be counted
 
     def claim_id(self, file: _File, node: Node, path: str, value: str | None) -> None:
         if value is None:
@@ -560,9 +565,11 @@ def _read_lesson_file(
     path: Path, run: _Run, *, course_id: str, objectives: set[str] | None, ids: _Ids
 ) -> _ReadLesson | None:
     file, root = _compose(path, run)
-    if root is None:
-        return None
-    keys = _mapping(file, root, "", required=_LESSON_KEYS, optional=_LESSON_OPTIONAL)
+    keys = None
+    if root is not None:
+        keys = _mapping(file, root, "", required=_LESSON_KEYS, optional=_LESSON_OPTIONAL)
+    if keys is None or not isinstance(keys.get("questions"), SequenceNode):
+        ids.counted_all = False
     if keys is None:
         return None
     lesson_id = position = title = body = None
@@ -844,12 +851,12 @@ def _load_course(folder: Path, run: _Run) -> tuple[_Head, Course | None] | None:
     ]
     if head is None:
         return None
-    if head.exam is not None and head.exam.questions > ids.question_count:
+    exam = head.exam
+    if exam is not None and ids.counted_all and exam.questions > ids.question_count:
         head.file.error(
             head.exam_questions_node,
             "exam.questions",
-            f"exam draws {head.exam.questions} questions but the course has only "
-            f"{ids.question_count}",
+            f"exam draws {exam.questions} questions but the course has only {ids.question_count}",
         )
     lessons = [r for r in read if r is not None]
     total = len(lessons)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import Integer, cast, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -224,18 +224,11 @@ async def accuracy_by_objective(
 ) -> dict[str, tuple[int, int]]:
     """Return {objective: (correct, answered)} for a member in a course."""
     rows = await session.exec(
-        select(Answer.objective, func.sum(col(Answer.correct).cast(int_type())), func.count())
+        select(Answer.objective, func.sum(cast(col(Answer.correct), Integer)), func.count())
         .where(Answer.member_id == member_pk, Answer.course_id == course_id)
         .group_by(Answer.objective)
     )
     return {objective: (int(right or 0), int(total)) for objective, right, total in rows.all()}
-
-
-def int_type() -> object:
-    """The SQL integer type (for casting booleans before summing)."""
-    from sqlalchemy import Integer
-
-    return Integer
 
 
 async def chats_by_pks(session: AsyncSession, pks: Iterable[int]) -> dict[int, Chat]:

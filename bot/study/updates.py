@@ -25,7 +25,7 @@ async def first_time(db: Database, *, update_id: int, now: datetime) -> bool:
 async def forget_old(db: Database, *, now: datetime) -> int:
     """Delete update ids older than Telegram could ever redeliver; return how many."""
     async with db.begin() as session:
-        result = await session.exec(  # type: ignore[call-overload]
+        result = await session.exec(
             delete(ProcessedUpdate).where(col(ProcessedUpdate.seen_at) < now - KEEP_FOR)
         )
         return int(result.rowcount or 0)

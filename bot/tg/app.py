@@ -78,7 +78,7 @@ def build_application(
         ApplicationBuilder()
         .token(settings.bot_token or "123456:PLAYGROUND")
         .base_url(settings.base_url)
-        .context_types(ContextTypes(context=TutorContext, bot_data=lambda: _bot_data(settings, clock, catalog)))
+        .context_types(ContextTypes(context=TutorContext, bot_data=BotData))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -89,8 +89,11 @@ def build_application(
             HTTPXRequest(read_timeout=40)
         )
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
-    app: TutorApp = builder.build()  # type: ignore[assignment]
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))  # type: ignore[arg-type]
+    app: TutorApp = builder.build()
+    app.bot_data.settings = settings
+    app.bot_data.clock = clock
+    app.bot_data.catalog = catalog or Catalog(courses=())
     app.bot_data.db = database
     app.bot_data.extras["start_jobs"] = start_jobs
 
@@ -100,7 +103,7 @@ def build_application(
     # 0: commands, buttons and answers. Order matters: specific before catch-alls.
     for handler in _handlers():
         app.add_handler(handler)
-    app.add_error_handler(errors.error_handler)  # type: ignore[arg-type]
+    app.add_error_handler(errors.error_handler)
     return app
 
 
@@ -129,10 +132,6 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
             fallback.free_text,
         ),
     ]
-
-
-def _bot_data(settings: Settings, clock: Clock, catalog: Catalog | None) -> BotData:
-    return BotData(settings=settings, catalog=catalog or Catalog(courses=()), clock=clock)
 
 
 async def _help(update: Update, context: TutorContext) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.clock import Clock
+from bot.clock import Clock, utcnow
 from bot.config import Settings
 from bot.content.schema import Catalog
 from bot.db.engine import Database
@@ -19,9 +19,9 @@ from bot.db.engine import Database
 class BotData:
     """Services shared by all handlers and jobs (built in post_init)."""
 
-    settings: Settings
-    catalog: Catalog
-    clock: Clock
+    settings: Settings = field(default_factory=Settings)
+    catalog: Catalog = field(default_factory=lambda: Catalog(courses=()))
+    clock: Clock = utcnow
     db: Database | None = None
     rng: random.Random = field(default_factory=random.Random)
     extras: dict[str, Any] = field(default_factory=dict)

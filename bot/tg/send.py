@@ -38,7 +38,7 @@ async def send_question(bot: Bot, db: Database, out: QuestionOut) -> Message:
                 type=Poll.QUIZ,
                 is_anonymous=False,
                 allows_multiple_answers=out.question.is_multiple,
-                correct_option_ids=list(out.correct_displayed),
+                correct_option_ids=list(out.correct_displayed),  # type: ignore[arg-type]
                 explanation=render.poll_explanation(out.question),
             )
         else:

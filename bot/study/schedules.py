@@ -1,0 +1,30 @@
+"""Schedule rows ↔ the pure next-due maths: the one place that sets `next_due_at`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.db.models import Chat, Schedule
+from bot.scheduling.due import ScheduleSpec, format_days, next_due, parse_days, parse_time
+
+
+def spec_of(schedule: Schedule) -> ScheduleSpec:
+    """Build the pure schedule spec from a stored row."""
+    times = tuple(parse_time(part) for part in schedule.times.split(",") if part.strip())
+    return ScheduleSpec(times=times, days=parse_days(schedule.days), tz=schedule.timezone)
+
+
+def delivering(chat: Chat, schedule: Schedule) -> bool:
+    """Tell whether a chat should get scheduled deliveries at all."""
+    return chat.active and not schedule.paused and chat.course_id is not None
+
+
+def reschedule(chat: Chat, schedule: Schedule, *, now: datetime) -> datetime | None:
+    """Set the schedule's next due instant from `now` (None while paused or inactive)."""
+    schedule.next_due_at = next_due(spec_of(schedule), after=now) if delivering(chat, schedule) else None
+    return schedule.next_due_at
+
+
+def days_label(schedule: Schedule) -> str:
+    """Human form of a schedule's days ("every day", "Mon–Fri")."""
+    return format_days(parse_days(schedule.days))
