@@ -9,6 +9,8 @@ import pytest
 
 from bot.db.engine import Database
 
+pytest_plugins = ["tests.pg"]
+
 
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:

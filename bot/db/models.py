@@ -302,6 +302,7 @@ class QuestionReport(SQLModel, table=True):
     reason: str = ""
     status: str = "open"  # open | resolved
     created_at: datetime = Field(default_factory=_now)
+    prompt_message_id: int | None = Field(default=None, sa_type=BigInteger)  # the ForceReply ask
 
 
 class PausedQuestion(SQLModel, table=True):

@@ -24,6 +24,7 @@ from bot.quiz import engine
 from bot.scheduling.due import tzinfo_for
 from bot.srs import review as srs
 from bot.srs.grading import Rating, rating_for
+from bot.study import reviews
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,14 +322,33 @@ async def prepare_question(
         member_pk = member.id if member is not None else None
         paused = await repo.paused_question_ids(session, course.id)
         question: Question | None = None
+        picking = member is not None and question_id is None and lesson_id is None
+        if picking and member_pk is not None and purpose == "quiz":
+            # "next" after a /review, /mistakes, /study or /drill question continues that plan
+            planned = await reviews.continue_plan(
+                session, chat_pk=chat.id, member_pk=member_pk, session_index=session_index
+            )
+            if planned is not None:
+                purpose, question_id = planned
+                picking = False
+        limits = None
+        if picking and member is not None:  # daily limits of new questions and reviews
+            limits = await reviews.limits_left(
+                session, chat=chat, member=member, course_id=course.id, now=now
+            )
         if question_id is not None:
             question = course.question(question_id)
         else:
-            if member_pk is not None and lesson_id is None and purpose in {"quiz", "review"}:
+            if (
+                member_pk is not None
+                and lesson_id is None
+                and purpose in {"quiz", "review"}
+                and (limits is None or limits.reviews_left > 0)
+            ):
                 question = await _due_card_question(
                     session, course, member_pk=member_pk, paused=paused, now=now
                 )
-            if question is None:
+            if question is None and (limits is None or limits.new_left > 0):
                 progress = await repo.get_progress(session, chat.id, course.id)
                 answered = (
                     await repo.answered_question_ids(session, member_pk, course.id)
@@ -556,6 +576,10 @@ async def _grade(
             session.add(answer)
     except IntegrityError:  # the same answer raced in from a redelivered update
         return AnswerOutcome(already_answered=True, question=question, **base)  # type: ignore[arg-type]
+    if sent.purpose in reviews.SESSION_PURPOSES:  # a planned session: "next" until its end
+        total = await reviews.plan_total(session, member.id, sent.purpose)
+        if total:
+            base["per_session"] = total
     next_due = None
     if sent.purpose != "exam":
         card = await _review_card(
@@ -587,6 +611,14 @@ async def _grade(
         more_in_lesson=more,
         confusion=confusion,
         next_due=next_due,
+        extras={
+            # "😎 Sure / 🤔 Guessed" after a right poll answer (button questions ask before)
+            "confidence_prompt": chat.confidence_prompt
+            and result.correct
+            and sent.style == "poll"
+            and sent.purpose != "exam"
+            and chat.kind == "private",
+        },
         **base,  # type: ignore[arg-type]
     )
 

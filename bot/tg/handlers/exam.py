@@ -2,19 +2,337 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
 from typing import Any
 
-from telegram.ext import BaseHandler
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
+from bot.progress.bars import bar
+from bot.quiz.engine import letters
+from bot.study import exam as exam_uc
+from bot.study import learning
+from bot.study.exam import ExamQuestion, ExamResultOut, ExamStep, Miss
 from bot.study.learning import AnswerOutcome
+from bot.tg import render
 from bot.tg.context import TutorContext
+from bot.tg.handlers.common import command_args, say, who_of
+from bot.tg.texts import t
+
+log = logging.getLogger(__name__)
+
+# ex:a:<sent>:<i> answer | ex:t:<sent>:<i> toggle | ex:s:<sent> submit |
+# ex:c:<exam> continue | ex:x:<exam> abandon | ex:m:<exam> review the misses
+CB_EXAM = "ex"
+MAX_MESSAGE = 3800
+
+
+def _left(value: timedelta) -> str:
+    minutes = int(value.total_seconds() // 60)
+    return t("exam_minutes", minutes=minutes) if minutes >= 1 else t("exam_under_minute")
+
+
+def question_text(step: ExamQuestion, *, selected: tuple[int, ...] = ()) -> str:
+    """The exam question message: header with time left, prompt, lettered options."""
+    marks = letters(len(step.out.options))
+    lines = [
+        t("exam_question", number=step.position, size=step.size, left=_left(step.time_left)),
+        render.esc(step.out.question.prompt),
+        "",
+    ]
+    for i, option in enumerate(step.out.options):
+        tick = "☑️ " if i in selected else ""
+        lines.append(f"{tick}<b>{marks[i]}</b>) {render.esc(option)}")
+    if step.out.question.is_multiple:
+        lines += ["", f"<i>{t('pick_options_then_submit')}</i>"]
+    return "\n".join(lines)
+
+
+def question_keyboard(
+    sent_id: int, count: int, *, multiple: bool, selected: tuple[int, ...] = ()
+) -> InlineKeyboardMarkup:
+    """Letter buttons with the exam's own prefix (so no right/wrong is ever shown)."""
+    marks = letters(count)
+    action = "t" if multiple else "a"
+    row = [
+        (("☑️" if i in selected else "") + marks[i], render.callback(CB_EXAM, action, sent_id, i))
+        for i in range(count)
+    ]
+    rows = [row[i : i + 5] for i in range(0, len(row), 5)]
+    if multiple:
+        rows.append([(t("submit_btn"), render.callback(CB_EXAM, "s", sent_id))])
+    return render.keyboard(rows)
+
+
+def result_text(result: ExamResultOut) -> str:
+    """Score, pass or fail, time-out note and the breakdown per objective."""
+    lines = [t("exam_result", correct=result.correct, size=result.size, needed=result.needed)]
+    lines.append(t("exam_pass") if result.passed else t("exam_fail"))
+    if result.expired:
+        lines.append(t("exam_expired", answered=result.answered, size=result.size))
+    if result.breakdown:
+        lines += ["", t("exam_breakdown")]
+        for row in result.breakdown:
+            fraction = row.correct / row.total if row.total else 0.0
+            lines.append(
+                t(
+                    "exam_row",
+                    bar=bar(fraction, width=8),
+                    title=render.esc(row.title),
+                    correct=row.correct,
+                    total=row.total,
+                )
+            )
+    return "\n".join(lines)
+
+
+def result_keyboard(result: ExamResultOut) -> InlineKeyboardMarkup | None:
+    """A button to review the misses, when there are any."""
+    if not result.missed:
+        return None
+    label = t("exam_misses_btn", count=result.missed)
+    return render.keyboard([[(label, render.callback(CB_EXAM, "m", result.exam_id))]])
+
+
+async def send_step(context: TutorContext, chat_id: int, step: ExamStep | None) -> None:
+    """Send the next exam question, or the result when the exam is over."""
+    if step is None:
+        return
+    if isinstance(step, ExamResultOut):
+        await say(context, step.chat_id, result_text(step), markup=result_keyboard(step))
+        return
+    try:
+        message = await context.bot.send_message(
+            chat_id,
+            question_text(step),
+            parse_mode=ParseMode.HTML,
+            reply_markup=question_keyboard(
+                step.out.sent_id, len(step.out.options), multiple=step.out.question.is_multiple
+            ),
+        )
+    except Exception:
+        await learning.discard_sent(context.db, sent_id=step.out.sent_id)
+        raise
+    await learning.attach_message(
+        context.db, sent_id=step.out.sent_id, message_id=message.message_id, poll_id=None
+    )
+
+
+async def exam(update: Update, context: TutorContext) -> None:
+    """/exam [N]: start a mock exam (N questions), or offer to continue the running one."""
+    who = who_of(update)
+    if who is None:
+        return
+    if who.is_group:
+        await say(context, who.chat_id, t("srs_private_only", command="/exam"))
+        return
+    args = command_args(context)
+    size: int | None = None
+    if args:
+        try:
+            size = int(args[0])
+        except ValueError:
+            size = 0
+    start = await exam_uc.start_exam(
+        context.db,
+        context.catalog,
+        chat_id=who.chat_id,
+        user_id=who.user_id,
+        size=size,
+        now=context.now(),
+        rng=context.services.rng,
+    )
+    if start.previous is not None:
+        await send_step(context, who.chat_id, start.previous)
+    if start.kind == "refused":
+        await say(context, who.chat_id, t(start.key))
+    elif start.kind == "running":
+        assert start.exam_id is not None
+        buttons = [
+            (t("exam_continue_btn"), render.callback(CB_EXAM, "c", start.exam_id)),
+            (t("exam_abandon_btn"), render.callback(CB_EXAM, "x", start.exam_id)),
+        ]
+        text = t(
+            "exam_running",
+            number=start.position + 1,
+            size=start.size,
+            left=_left(start.time_left or timedelta(0)),
+        )
+        await say(context, who.chat_id, text, markup=render.keyboard([buttons]))
+    else:
+        intro = t("exam_intro", size=start.size, minutes=start.minutes, needed=start.needed)
+        await say(context, who.chat_id, intro)
+        await send_step(context, who.chat_id, start.question)
 
 
 async def after_exam_answer(context: TutorContext, outcome: AnswerOutcome) -> None:
-    """Send the next exam question or the result (filled in by the exam feature)."""
-    raise NotImplementedError("exam flow is being built")
+    """Send the next exam question or the result (no feedback on the answer itself)."""
+    if outcome.exam_id is None:
+        return
+    step = await exam_uc.advance_exam(
+        context.db,
+        context.catalog,
+        exam_id=outcome.exam_id,
+        sent_id=outcome.sent_id,
+        now=context.now(),
+        rng=context.services.rng,
+    )
+    await send_step(context, outcome.chat_id, step)
+
+
+async def exam_button(update: Update, context: TutorContext) -> None:
+    """Every ex:* button: answers, toggles, submit, continue, abandon, review the misses."""
+    query = update.callback_query
+    who = who_of(update)
+    parts = (query.data or "").split(":")
+    try:
+        action, ident = parts[1], int(parts[2])
+        index = int(parts[3]) if len(parts) > 3 else None
+    except (IndexError, ValueError):
+        await query.answer(t("button_expired"))
+        return
+    if who is None:
+        return
+    if action == "c":
+        await query.answer()
+        step = await exam_uc.continue_exam(
+            context.db,
+            context.catalog,
+            exam_id=ident,
+            user_id=who.user_id,
+            now=context.now(),
+            rng=context.services.rng,
+        )
+        if step is None:
+            await say(context, who.chat_id, t("exam_gone"))
+        await send_step(context, who.chat_id, step)
+        return
+    if action == "x":
+        ok = await exam_uc.abandon_exam(
+            context.db, exam_id=ident, user_id=who.user_id, now=context.now()
+        )
+        await query.answer()
+        await say(context, who.chat_id, t("exam_abandoned" if ok else "exam_gone"))
+        return
+    if action == "m":
+        await query.answer()
+        misses = await exam_uc.exam_misses(
+            context.db, context.catalog, exam_id=ident, user_id=who.user_id
+        )
+        await _send_misses(context, who.chat_id, misses)
+        return
+    if action == "t" and index is not None:
+        await _toggle(context, query, who, ident, index)
+        return
+    if action == "s":
+        chosen = await learning.current_selection(context.db, sent_id=ident)
+        if not chosen:
+            await query.answer(t("pick_at_least_one"))
+            return
+    elif action == "a" and index is not None:
+        chosen = (index,)
+    else:
+        await query.answer(t("button_expired"))
+        return
+    outcome = await learning.record_button_answer(
+        context.db,
+        context.catalog,
+        sent_id=ident,
+        who=who,
+        displayed=chosen,
+        now=context.now(),
+    )
+    if isinstance(outcome, str):
+        await query.answer(t(outcome))
+        return
+    if outcome.already_answered or outcome.exam_id is None:
+        await query.answer(t("already_answered"))
+        return
+    marks = letters(len(outcome.option_order))
+    await query.answer(t("exam_saved", letters=", ".join(marks[i] for i in sorted(chosen))))
+    if query.message is not None:
+        try:  # the answer is in: take the buttons away (nothing says right or wrong)
+            await context.bot.edit_message_reply_markup(
+                chat_id=outcome.chat_id, message_id=query.message.message_id, reply_markup=None
+            )
+        except BadRequest as exc:
+            log.info("could not close exam question %s: %s", ident, exc.message)
+    await after_exam_answer(context, outcome)
+
+
+async def _toggle(context: TutorContext, query: Any, who: Any, sent_id: int, index: int) -> None:
+    selection = await learning.toggle_option(context.db, sent_id=sent_id, who=who, displayed=index)
+    if isinstance(selection, str):
+        await query.answer(t(selection))
+        return
+    await query.answer()
+    out = await learning.question_out(context.db, context.catalog, sent_id=sent_id)
+    if out is None or query.message is None:
+        return
+    try:
+        await context.bot.edit_message_reply_markup(
+            chat_id=out.chat_id,
+            message_id=query.message.message_id,
+            reply_markup=question_keyboard(
+                sent_id, len(out.options), multiple=True, selected=selection
+            ),
+        )
+    except BadRequest as exc:
+        log.info("could not redraw exam selection %s: %s", sent_id, exc.message)
+
+
+def miss_text(miss: Miss) -> str:
+    """One missed question: prompt, right answer, the learner's choice, explanation."""
+    question = miss.question
+    right = "; ".join(render.esc(question.options[i].text) for i in question.correct_ids)
+    chosen = (
+        "; ".join(render.esc(question.options[i].text) for i in miss.chosen)
+        if miss.chosen
+        else t("exam_not_answered")
+    )
+    return t(
+        "exam_miss",
+        prompt=render.esc(question.prompt),
+        correct=right,
+        chosen=chosen,
+        explanation=render.esc(question.explanation),
+    )
+
+
+async def _send_misses(context: TutorContext, chat_id: int, misses: list[Miss] | None) -> None:
+    if misses is None:
+        await say(context, chat_id, t("button_expired"))
+        return
+    if not misses:
+        await say(context, chat_id, t("exam_misses_none"))
+        return
+    chunk = ""
+    for miss in misses:
+        block = miss_text(miss)
+        if chunk and len(chunk) + len(block) + 2 > MAX_MESSAGE:
+            await say(context, chat_id, chunk)
+            chunk = ""
+        chunk = f"{chunk}\n\n{block}" if chunk else block
+    if chunk:
+        await say(context, chat_id, chunk)
+
+
+async def exam_tick(context: TutorContext) -> None:
+    """Finish every exam whose time is up and send its result (a repeating job)."""
+    results = await exam_uc.expire_exams(context.db, context.catalog, now=context.now())
+    for result in results:
+        try:
+            await say(context, result.chat_id, result_text(result), markup=result_keyboard(result))
+        except TelegramError as exc:
+            log.info("exam %s result not delivered: %s", result.exam_id, exc)
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
     """This feature's handlers, in order (the composition root adds them)."""
-    return []
+    return [
+        CommandHandler("exam", exam, filters=filters.UpdateType.MESSAGE),
+        CallbackQueryHandler(exam_button, pattern=rf"^{CB_EXAM}:"),
+    ]

@@ -11,18 +11,55 @@ EN: dict[str, str] = {
         "in <i>{course}</i>. Use /lesson, /quiz or /progress."
     ),
     "choose_course": "Which course would you like to study?",
-    "enrolled": "📚 You're enrolled in <b>{course}</b> ({lessons} lessons, {questions} questions).",
+    "enrolled": (
+        "📚 You're enrolled in <b>{course}</b> ({lessons} lessons, {questions} questions)."
+    ),
     "disclaimer": "<i>{text}</i>",
     "no_courses": "No course is installed yet. The operator can add one under lessons/.",
     "unknown_course": "I don't know a course called <code>{course}</code>. Pick one below.",
-    "ask_time": "⏰ When should I send your daily lesson? Pick a time or type one like <code>07:45</code>.",
-    "ask_days": "📅 On which days?",
+    "ask_time": (
+        "⏰ When should I send your daily lesson? Pick a time or type one like <code>07:45</code>."
+    ),
+    "ask_days": "📅 On which days? Pick below or type days like <code>mon,wed,fri</code>.",
     "ask_tz": (
         "🌍 Which time zone are you in? Pick one or type a name like <code>Europe/Berlin</code> "
         "or an offset like <code>+05:30</code>."
     ),
-    "bad_time": "⚠️ I couldn't read <code>{value}</code> as a time. Try <code>07:45</code> or <code>19:30</code>.",
-    "bad_tz": "⚠️ {error}\nType an IANA name like <code>America/New_York</code> or an offset like <code>-03:00</code>.",
+    "bad_time": (
+        "⚠️ I couldn't read <code>{value}</code> as a time. Try <code>07:45</code> or "
+        "<code>19:30</code>."
+    ),
+    "bad_tz": (
+        "⚠️ {error}\nType an IANA name like <code>America/New_York</code> or an offset like "
+        "<code>-03:00</code>."
+    ),
+    "bad_days": "⚠️ {error}",
+    "type_time": "⌨️ Type a time like <code>07:45</code> (24-hour clock).",
+    "type_days": (
+        "⌨️ Type the days, e.g. <code>mon,wed,fri</code>, <code>mon-fri</code> or "
+        "<code>daily</code>."
+    ),
+    "type_tz": (
+        "⌨️ Type a time zone like <code>Europe/Berlin</code> or an offset like <code>+05:30</code>."
+    ),
+    "days_every": "Every day",
+    "days_weekdays": "Mon–Fri",
+    "days_weekends": "Weekends",
+    "days_custom": "✏️ Custom",
+    "ask_course": "📚 Which course? Your progress in each course is kept.",
+    "ask_per_session": "🔢 How many questions per session?",
+    "ask_limits": (
+        "📈 Daily limits: 🆕 new questions per day (first row), 🔁 reviews per day (second row)."
+    ),
+    "limit_new_btn": "🆕 {n}",
+    "limit_rev_btn": "🔁 {n}",
+    "admin_only": "🔒 Only this group's admins can change that.",
+    "forget_in_private": "🔒 For your privacy, send /forgetme to me in a private chat.",
+    "not_set_up": "You haven't set me up here yet. Send /start first.",
+    "next_paused": "⏸ Deliveries are paused. Send /resume to restart them.",
+    "next_not_set": "⏰ No delivery is scheduled yet. Send /start to choose a time.",
+    "paused_group_ok": "⏸ Paused. No deliveries in this group until an admin sends /resume.",
+    "resumed_not_set": "▶️ Resumed. Finish the setup with /start to get daily deliveries.",
     "setup_done": (
         "✅ All set! Next lesson: <b>{next}</b> (your time, {tz}).\n"
         "Start right now with /lesson, or try a question with /quiz."
@@ -42,7 +79,9 @@ EN: dict[str, str] = {
     "done_for_now_btn": "🏁 Done for now",
     "session_done": "🏁 That's {count} questions for this session. See you at your next lesson!",
     "session_end": "🏁 Nice work! See you at your next lesson. /progress shows how you're doing.",
-    "no_questions": "🎉 Nothing to ask right now: you've answered every question. Try /review later.",
+    "no_questions": (
+        "🎉 Nothing to ask right now: you've answered every question. Try /review later."
+    ),
     "question_header": "❓ <b>Question{counter}</b>",
     "answer_right": "✅ <b>Right!</b>",
     "answer_wrong": "❌ <b>Not quite.</b> The answer: <b>{correct}</b>",
@@ -89,18 +128,25 @@ EN: dict[str, str] = {
     "btn_other": "✏️ Type another",
     "btn_back": "⬅️ Back",
     "saved": "✅ Saved.",
-    "paused_ok": "⏸ Paused. No deliveries until you send /resume. Your streak is frozen meanwhile.",
+    "paused_ok": (
+        "⏸ Paused. No deliveries until you send /resume. Your streak is frozen meanwhile."
+    ),
     "already_paused": "You're already paused. /resume to restart.",
     "resumed_ok": "▶️ Resumed. Next delivery: <b>{next}</b>, your time.",
     "not_paused": "Deliveries are running. Next: <b>{next}</b>, your time.",
     "next_delivery": "⏰ Next delivery: <b>{next}</b>, your time ({tz}).",
-    "reset_confirm": "⚠️ Reset your progress in <b>{course}</b>? Answers, reviews and lessons done will be cleared.",
+    "reset_confirm": (
+        "⚠️ Reset your progress in <b>{course}</b>? Answers, reviews and lessons done will be "
+        "cleared."
+    ),
     "reset_done": "🧹 Progress in <b>{course}</b> cleared. Start again with /lesson.",
     "forget_confirm": (
         "⚠️ Delete <b>everything</b> I know about you (answers, reviews, settings, streaks)? "
         "This cannot be undone."
     ),
-    "forget_done": "🗑 Done. I deleted every record about you. Send /start if you ever want to come back.",
+    "forget_done": (
+        "🗑 Done. I deleted every record about you. Send /start if you ever want to come back."
+    ),
     "confirm_yes": "Yes, do it",
     "confirm_no": "Cancel",
     "cancelled": "Cancelled. Nothing changed.",
@@ -121,12 +167,16 @@ EN: dict[str, str] = {
         "/reset – clear progress in this course\n"
         "/forgetme – delete all your data\n"
         "/help – this list\n\n"
-        "<b>In groups</b>: /leaderboard, /mystats, /hideme, /showme, /recap (admins set things up)."
+        "<b>In groups</b>: /leaderboard, /mystats, /hideme, /showme, /recap "
+        "(admins set things up)."
     ),
     "unknown_command": "🤔 I don't know <code>{command}</code>. Send /help to see what I can do.",
     "free_text_hint": "I learn through commands and buttons. Try /lesson, /quiz or /help.",
     "error": "⚠️ Sorry, something went wrong on my side. Please try again in a moment.",
-    "confusion_note": "🔁 Heads-up: you've picked <b>{chosen}</b> where <b>{expected}</b> was right {times} times. Try /drill to tell them apart.",
+    "confusion_note": (
+        "🔁 Heads-up: you've picked <b>{chosen}</b> where <b>{expected}</b> was right {times} "
+        "times. Try /drill to tell them apart."
+    ),
     "report_btn": "🚩 Report",
     "report_ask": "What's wrong with this question? Reply to this message with a short reason.",
     "report_saved": "🙏 Thanks! The course author will look at it.",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 11:34:43.652972
+Create Date: 2026-11-24 11:39:25.998712
 """
 from collections.abc import Sequence
 
@@ -220,6 +220,7 @@ def upgrade() -> None:
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('prompt_message_id', sa.BigInteger(), nullable=True),
     sa.ForeignKeyConstraint(['member_id'], ['member.id'], name=op.f('fk_questionreport_member_id_member'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_questionreport'))
     )

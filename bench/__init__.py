@@ -1,0 +1,1 @@
+"""Benchmarks of tutorbot: `python -m bench [--quick] [--only NAME]` (see bench/RESULTS.md)."""

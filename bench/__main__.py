@@ -1,0 +1,124 @@
+"""`python -m bench [--quick] [--only NAME]`: run the benchmarks, write results.json and RESULTS.md."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import fanout, pg, report, rss, throughput, tick
+from bench.common import FULL, QUICK, Size
+from bench.machine import describe
+
+HERE = Path(__file__).resolve().parent
+Case = Callable[[Size], Awaitable[dict[str, Any]]]
+
+
+async def case_throughput(size: Size) -> dict[str, Any]:
+    """Quiz answers through the bot vs the echo bot."""
+    return await throughput.update_throughput(size.updates, size.repeats)
+
+
+async def case_tick(size: Size) -> dict[str, Any]:
+    """Claim latency among the scheduled chats."""
+    out: dict[str, Any] = {}
+    for label, chats in zip(("10k", "100k"), size.tick_sizes, strict=True):
+        out[label] = await tick.tick_claim_ms(chats, batch=size.tick_batch, reps=size.tick_reps)
+    return out
+
+
+async def case_load(size: Size) -> dict[str, Any]:
+    """Per-chat APScheduler jobs vs the schedule table."""
+    return await tick.schedule_load(size.load_chats)
+
+
+async def case_fanout(size: Size) -> dict[str, Any]:
+    """Paced fan-out against the flood-limited fake."""
+    return await fanout.fanout(size.fanout_messages, size.fanout_scale)
+
+
+async def case_rss(size: Size) -> dict[str, Any]:
+    """Memory of a bot process with many enrolled chats."""
+    return await rss.rss(size.rss_chats)
+
+
+async def case_concurrent(size: Size) -> dict[str, Any]:
+    """Simultaneous answers to one group poll."""
+    return await throughput.answers_lost(size.group_members)
+
+
+async def case_pg(size: Size) -> dict[str, Any]:
+    """The tick and the throughput on PostgreSQL, when a server can be started."""
+    with pg.pg_server() as (server, why):
+        if server is None:
+            return {"measured": False, "reason": why}
+        tick_url = await server.create_database("bench_tick")
+        claim = await tick.tick_claim_ms(
+            size.tick_sizes[-1], batch=size.tick_batch, reps=size.tick_reps, url=tick_url
+        )
+        rate_url = await server.create_database("bench_rate")
+        rate = await throughput.update_throughput(size.updates, size.repeats, url=rate_url)
+    return {"measured": True, "tick": claim, "throughput": rate}
+
+
+CASES: dict[str, Case] = {
+    "throughput": case_throughput,
+    "tick": case_tick,
+    "load": case_load,
+    "fanout": case_fanout,
+    "rss": case_rss,
+    "concurrent": case_concurrent,
+    "pg": case_pg,
+}
+
+
+async def run(names: list[str], size: Size) -> dict[str, Any]:
+    """Run the named cases in order; return {name: details} plus timings."""
+    details: dict[str, Any] = {}
+    for name in names:
+        start = time.perf_counter()
+        print(f"bench: {name} ...", flush=True)
+        details[name] = await CASES[name](size)
+        details[name]["_seconds"] = round(time.perf_counter() - start, 1)
+        print(f"bench: {name} done in {details[name]['_seconds']} s", flush=True)
+    return details
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, run, write the two files."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, under a minute")
+    parser.add_argument("--only", action="append", choices=sorted(CASES), metavar="NAME",
+                        help=f"run only this case (repeatable): {', '.join(CASES)}")
+    parser.add_argument("--out", type=Path, default=HERE, help="folder for the two files")
+    args = parser.parse_args(argv)
+    size = QUICK if args.quick else FULL
+    names = args.only or list(CASES)
+    started = datetime.now(UTC)
+    wall = time.perf_counter()
+    details = asyncio.run(run(names, size))
+    meta = {
+        "date": started.isoformat(timespec="seconds"),
+        "mode": "quick" if size.quick else "full",
+        "command": "python -m bench" + (" --quick" if size.quick else "")
+        + "".join(f" --only {n}" for n in args.only or []),
+        "cases": names,
+        "seconds": round(time.perf_counter() - wall, 1),
+        "sizes": size.__dict__,
+        "machine": describe(),
+    }
+    results = report.build_results(meta, details)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    (args.out / "RESULTS.md").write_text(report.markdown(results), encoding="utf-8")
+    print(f"bench: wrote {args.out / 'results.json'} and RESULTS.md in {meta['seconds']} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,270 @@
+"""Turn the measured details into results.json (flat keys + annotations) and RESULTS.md."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+NOT_RUN = "not run in this invocation"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One reported figure: where its value comes from, its goal and what limits it."""
+
+    key: str
+    case: str
+    unit: str
+    value: Callable[[dict[str, Any]], Any]
+    baseline: Callable[[dict[str, Any]], str] = lambda d: "-"
+    ratio: Callable[[dict[str, Any]], str] = lambda d: "-"
+    goal: str = "-"
+    met: Callable[[Any], bool] | None = None
+    limit: Callable[[dict[str, Any]], str] = lambda d: ""
+    size: Callable[[dict[str, Any]], str] = lambda d: ""
+
+
+def _tp_limit(d: dict[str, Any]) -> str:
+    floor = d["statements_per_update"] * d["floor_statement_ms"]
+    return (
+        f"one quiz answer costs {d['ms_per_update']} ms: {d['statements_per_update']} SQL "
+        f"statements in {d['transactions_per_update']} write transactions (dedup of the update "
+        f"id, then grading). The database layer alone costs {d['floor_statement_ms']} ms per "
+        f"trivial statement (SQLAlchemy -> aiosqlite worker-thread hop) and "
+        f"{d['floor_write_txn_ms']} ms per one-row write transaction, so about {floor:.1f} ms "
+        f"per answer before any bot logic; the echo bot does no I/O at all "
+        f"({d['echo_ms_per_update']} ms per update). See 'Profile' below."
+    )
+
+
+def _tick_limit(d: dict[str, Any]) -> str:
+    return (
+        f"the due rows are found by the index ({d['query_plan']}); the time goes into "
+        f"computing each claimed chat's next slot in Python (plan_catch_up) and the inserts"
+    )
+
+
+def _fanout_limit(d: dict[str, Any]) -> str:
+    if d["fanout_429"]:
+        return f"{d['fanout_429']} sends broke a limit: the pacer's windows disagree with the fake's"
+    return "the ceiling is Telegram's 30/s; the pacer loses a little to timer granularity"
+
+
+def _rss_limit(d: dict[str, Any]) -> str:
+    return (
+        f"{d['baseline_rss_mb']} MB is python + PTB alone; the rest is SQLAlchemy/SQLModel, "
+        f"fsrs, the catalog and the connection pool, not the number of chats (they stay in the DB)"
+    )
+
+
+def _pg(d: dict[str, Any], path: tuple[str, ...]) -> Any:
+    if not d.get("measured"):
+        return d.get("reason", "not measured")
+    node: Any = d
+    for part in path:
+        node = node[part]
+    return node
+
+
+FIGURES: tuple[Figure, ...] = (
+    Figure(
+        "update_throughput_ratio", "throughput", "x", lambda d: d["update_throughput_ratio"],
+        baseline=lambda d: f"echo bot {d['echo_updates_per_s']}/s",
+        ratio=lambda d: f"{d['updates_per_s']} / {d['echo_updates_per_s']}",
+        goal=">= 0.5", met=lambda v: v >= 0.5, limit=_tp_limit,
+        size=lambda d: f"{d['updates']} updates, best of {d['repeats']}",
+    ),
+    Figure(
+        "updates_per_s", "throughput", "updates/s", lambda d: d["updates_per_s"],
+        baseline=lambda d: f"echo bot {d['echo_updates_per_s']}/s",
+        ratio=lambda d: f"{d['update_throughput_ratio']}",
+        size=lambda d: (
+            f"runs {d['bot_runs_per_s']} (spread {d['bot_spread']:.0%}); echo runs "
+            f"{d['echo_runs_per_s']} (spread {d['echo_spread']:.0%})"
+        ),
+    ),
+    Figure(
+        "tick_ms_10k", "tick", "ms", lambda d: d["10k"]["median_ms"],
+        size=lambda d: (
+            f"{d['10k']['chats']} chats, batch {d['10k']['batch']}, median of "
+            f"{d['10k']['reps']} (min {d['10k']['min_ms']}, max {d['10k']['max_ms']})"
+        ),
+    ),
+    Figure(
+        "tick_ms_100k", "tick", "ms", lambda d: d["100k"]["median_ms"],
+        baseline=lambda d: f"10k chats: {d['10k']['median_ms']} ms",
+        ratio=lambda d: f"{d['100k']['median_ms'] / d['10k']['median_ms']:.2f} vs 10k",
+        goal="<= 20 ms", met=lambda v: v <= 20, limit=lambda d: _tick_limit(d["100k"]),
+        size=lambda d: (
+            f"{d['100k']['chats']} chats, batch {d['100k']['batch']}, median of "
+            f"{d['100k']['reps']} (min {d['100k']['min_ms']}, max {d['100k']['max_ms']})"
+        ),
+    ),
+    Figure(
+        "schedule_load_ratio", "load", "x", lambda d: d["schedule_load_ratio"],
+        baseline=lambda d: f"table load {d['table_s']} s",
+        ratio=lambda d: f"{d['apscheduler_s']} s / {d['table_s']} s",
+        goal="> 1 (the table is faster)", met=lambda v: v > 1,
+        limit=lambda d: "next_due maths per row dominates the table load",
+        size=lambda d: (
+            f"{d['chats']} chats = {d['apscheduler_jobs']} cron jobs (+{d['apscheduler_rss_delta_mb']}"
+            f" MB RSS for the jobs); table: {d['table_next_due_s']} s of it is next_due"
+        ),
+    ),
+    Figure(
+        "fanout_rate_ratio", "fanout", "x", lambda d: d["fanout_rate_ratio"],
+        baseline=lambda d: "Telegram limit 30 msg/s",
+        ratio=lambda d: f"{d['messages_per_scaled_s']} msg/s (scaled) / 30",
+        goal=">= 0.95", met=lambda v: v >= 0.95, limit=_fanout_limit,
+        size=lambda d: (
+            f"{d['messages']} messages ({d['deliveries']} deliveries: lesson + poll, 5% groups), "
+            f"time scale x{d['time_scale']} for the fake and the pacer, {d['real_seconds']} s real"
+        ),
+    ),
+    Figure(
+        "fanout_429", "fanout", "answers", lambda d: d["fanout_429"], goal="0",
+        met=lambda v: v == 0, limit=_fanout_limit,
+    ),
+    Figure(
+        "rss_mb_100k", "rss", "MB", lambda d: d["rss_mb"],
+        baseline=lambda d: f"python + PTB import: {d['baseline_rss_mb']} MB",
+        ratio=lambda d: f"{d['rss_mb'] / d['baseline_rss_mb']:.2f}",
+        goal="<= 150 MB", met=lambda v: v <= 150, limit=_rss_limit,
+        size=lambda d: (
+            f"{d['chats']} enrolled chats; {d['rss_after_start_mb']} MB after start, after a tick "
+            f"that claimed and sent {d['claimed']}"
+        ),
+    ),
+    Figure(
+        "answers_lost_concurrent", "concurrent", "answers",
+        lambda d: d["answers_lost_concurrent"], goal="0", met=lambda v: v == 0,
+        limit=lambda d: f"errors logged: {d['errors_logged']} (first: {d['first_error']})",
+        size=lambda d: (
+            f"{d['members']} members, one group poll, asyncio.gather of process_update; "
+            f"{d['answers_stored']} stored in {d['seconds']} s"
+        ),
+    ),
+    Figure(
+        "tick_ms_100k_pg", "pg", "ms", lambda d: _pg(d, ("tick", "median_ms")),
+        baseline=lambda d: "SQLite: see tick_ms_100k",
+        size=lambda d: (
+            f"{d['tick']['chats']} chats, batch {d['tick']['batch']}" if d.get("measured") else ""
+        ),
+    ),
+    Figure(
+        "updates_per_s_pg", "pg", "updates/s", lambda d: _pg(d, ("throughput", "updates_per_s")),
+        baseline=lambda d: (
+            f"echo bot {d['throughput']['echo_updates_per_s']}/s" if d.get("measured") else "-"
+        ),
+        ratio=lambda d: (
+            f"{d['throughput']['update_throughput_ratio']}" if d.get("measured") else "-"
+        ),
+        size=lambda d: (
+            f"{d['throughput']['updates']} updates, {d['throughput']['statements_per_update']} "
+            f"statements/update" if d.get("measured") else ""
+        ),
+    ),
+)
+
+
+def build_results(meta: dict[str, Any], details: dict[str, Any]) -> dict[str, Any]:
+    """Flat figure keys (numbers, or a 'not measured' string) plus annotations and details."""
+    results: dict[str, Any] = {}
+    annotated: dict[str, Any] = {}
+    for fig in FIGURES:
+        data = details.get(fig.case)
+        if data is None:
+            results[fig.key] = NOT_RUN
+            annotated[fig.key] = {"value": NOT_RUN}
+            continue
+        value = fig.value(data)
+        numeric = isinstance(value, int | float) and not isinstance(value, bool)
+        met = fig.met(value) if (fig.met is not None and numeric) else None
+        results[fig.key] = value
+        annotated[fig.key] = {
+            "value": value,
+            "unit": fig.unit,
+            "baseline": fig.baseline(data) if numeric else "-",
+            "ratio": fig.ratio(data) if numeric else "-",
+            "goal": fig.goal,
+            "met": met,
+            "limited_by": fig.limit(data) if met is False else "",
+            "size": fig.size(data) if numeric else "",
+        }
+    return {**results, "meta": meta, "figures": annotated, "details": details}
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """Render RESULTS.md."""
+    meta = results["meta"]
+    machine = meta["machine"]
+    lines = [
+        "# tutorbot benchmarks",
+        "",
+        f"Generated by `{meta['command']}` on {meta['date']} ({meta['seconds']} s). "
+        "Every figure below was measured in this run; baselines ran in the same process.",
+        "",
+    ]
+    if meta["mode"] == "quick":
+        lines += [
+            "> **Quick mode: smaller sizes** (keys keep their names; the sizes actually used are "
+            f"in the Size column): {meta['sizes']}.",
+            "",
+        ]
+    pkgs = ", ".join(f"{k} {v}" for k, v in machine["packages"].items())
+    lines += [
+        "## Machine",
+        "",
+        f"- CPU: {machine['cpu']}, {machine['cores']} cores; RAM {machine['ram_gib']} GiB",
+        f"- OS: {machine['os']}",
+        f"- Python {machine['python']}, SQLite {machine['sqlite']}",
+        f"- Packages: {pkgs}",
+        "",
+        "## Figures",
+        "",
+        "| Key | Value | Unit | Baseline | Ratio | Goal | Met | Size / notes |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    limits = []
+    for key, fig in results["figures"].items():
+        met = {True: "met", False: "**not met**", None: "-"}[fig.get("met")]
+        lines.append(
+            f"| `{key}` | {_fmt(fig['value'])} | {fig.get('unit', '')} | {fig.get('baseline', '-')}"
+            f" | {fig.get('ratio', '-')} | {fig.get('goal', '-')} | {met} | {fig.get('size', '')} |"
+        )
+        if fig.get("limited_by"):
+            limits.append(f"- `{key}`: {fig['limited_by']}")
+    if limits:
+        lines += ["", "## What limits the figures that miss their goal", "", *limits]
+    details = results["details"]
+    lines += ["", "## Code paths measured", ""]
+    for case, label in (("tick", "tick claim"), ("fanout", "fan-out pacing"), ("rss", "tick in the RSS probe")):
+        data = details.get(case)
+        if data is None:
+            continue
+        path = data.get("code_path") or data.get("100k", {}).get("code_path", "")
+        lines.append(f"- {label}: `{path}`")
+    lines += [
+        "- throughput: the real Application from `bot.tg.app.build_application` over "
+        "`FakeBotAPI` (rate_limiter=False, start_jobs=False), `app.process_update` per update: "
+        "dedup, PollAnswerHandler, grading, FSRS, DB writes, feedback message",
+        "- echo baseline: a bare PTB Application with one MessageHandler calling send_message, "
+        "same FakeBotAPI class, same number of updates, measured before and after the bot",
+    ]
+    if "fixes" in details:
+        lines += ["", *details["fixes"].get("markdown", [])]
+    lines += ["", PROFILE_NOTES, ""]
+    return "\n".join(lines)
+
+
+PROFILE_NOTES = """## Profile
+
+See the 'Before/after' section when the `fixes` case ran; the notes are in bench/README of the
+report that accompanied the benchmark code."""

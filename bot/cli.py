@@ -1,0 +1,206 @@
+"""Command line: run the bot, try it in the console playground, check and preview courses."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import os
+import secrets
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import configure_logging
+
+log = logging.getLogger(__name__)
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line, run the subcommand and return its exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Command | None = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 2
+    try:
+        return func(args)
+    except ConfigError as exc:
+        print(f"tutorbot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with every subcommand (the operations ones too, if present)."""
+    parser = argparse.ArgumentParser(
+        prog="tutorbot",
+        description="An async Telegram study tutor. Settings come from the environment and .env.",
+    )
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run",
+        help="start the bot (long polling, or a webhook when WEBHOOK_URL is set; "
+        "the console playground when there is no TELEGRAM_BOT_TOKEN)",
+    )
+    run.set_defaults(func=cmd_run)
+
+    play = sub.add_parser("playground", help="chat with the bot in this terminal (no Telegram)")
+    play.add_argument("--db", type=Path, default=None, help="SQLite file (data/playground.db)")
+    play.add_argument("--script", type=Path, default=None, help="read the lines to type from FILE")
+    play.set_defaults(func=cmd_playground)
+
+    check = sub.add_parser("check", help="validate the courses; exit 1 on any error")
+    check.add_argument(
+        "dir", nargs="?", type=Path, default=None, help="courses folder (LESSONS_DIR)"
+    )
+    check.add_argument("--json", action="store_true", help="print the summary as JSON")
+    check.set_defaults(func=cmd_check)
+
+    preview = sub.add_parser("preview", help="print a lesson and its questions as learners see it")
+    preview.add_argument("course_id")
+    preview.add_argument("lesson_id")
+    preview.add_argument("--dir", type=Path, default=None, help="courses folder (LESSONS_DIR)")
+    preview.set_defaults(func=cmd_preview)
+
+    sched = sub.add_parser("schedule-preview", help="print the next delivery instants in UTC")
+    sched.add_argument("--time", required=True, help="local time(s): HH:MM[,HH:MM]")
+    sched.add_argument("--tz", required=True, help="IANA zone or offset: Europe/Berlin, +05:30")
+    sched.add_argument("--days", default=None, help="mon,tue,... (default: every day)")
+    sched.add_argument("--from", dest="from_", required=True, help="start, ISO-8601 UTC")
+    sched.add_argument("--count", type=int, default=5, help="how many instants (default 5)")
+    sched.set_defaults(func=cmd_schedule_preview)
+
+    _register_ops(sub)
+    return parser
+
+
+def _register_ops(sub: Any) -> None:
+    """Add the operations subcommands when bot/ops/cli.py provides `register(subparsers)`."""
+    try:
+        ops_cli = importlib.import_module("bot.ops.cli")
+    except ModuleNotFoundError as exc:
+        if exc.name in {"bot.ops", "bot.ops.cli"}:
+            return
+        raise
+    register = getattr(ops_cli, "register", None)
+    if callable(register):
+        register(sub)
+
+
+def _settings() -> Settings:
+    return load_settings(os.environ)
+
+
+# -- subcommands ---------------------------------------------------------------------------------
+def cmd_run(args: argparse.Namespace) -> int:
+    """Start the bot: playground without a token, else polling or webhook."""
+    settings = _settings()
+    if settings.bot_token is None:
+        print(
+            "tutorbot: no TELEGRAM_BOT_TOKEN set: starting the console playground instead.",
+            file=sys.stderr,
+        )
+        configure_logging(_playground_level(settings), token=None)
+        return _playground(settings, db=None, script=None)
+    configure_logging(settings.log_level, token=settings.bot_token)
+    return run_bot(settings)
+
+
+def run_bot(settings: Settings) -> int:
+    """Run the bot against the Bot API until SIGINT/SIGTERM; return the exit code."""
+    from bot.tg.app import ALLOWED_UPDATES, build_application
+
+    app = build_application(settings)
+    if settings.webhook_url:
+        secret = settings.webhook_secret or secrets.token_urlsafe(32)
+        log.info(
+            "starting webhook on %s:%s/%s",
+            settings.webhook_listen,
+            settings.webhook_port,
+            settings.webhook_path,
+        )
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=settings.webhook_path,
+            webhook_url=settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=False,
+        )
+    else:
+        log.info("starting long polling against %s", settings.base_url)
+        app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+    log.info("stopped")
+    return 0
+
+
+def cmd_playground(args: argparse.Namespace) -> int:
+    """Chat with the bot in the terminal."""
+    settings = _settings()
+    configure_logging(_playground_level(settings), token=settings.bot_token)
+    return _playground(settings, db=args.db, script=args.script)
+
+
+def _playground_level(settings: Settings) -> str:
+    """Keep INFO lines out of the chat in the terminal (DEBUG still shows everything)."""
+    return "DEBUG" if settings.log_level == "DEBUG" else "WARNING"
+
+
+def _playground(settings: Settings, *, db: Path | None, script: Path | None) -> int:
+    from bot.playground import DEFAULT_DB, run_playground
+
+    db_path = db or DEFAULT_DB
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    if script is None:
+        return asyncio.run(
+            run_playground(
+                settings=settings, input_stream=sys.stdin, output=sys.stdout, db_path=db_path
+            )
+        )
+    with script.open(encoding="utf-8") as lines:
+        return asyncio.run(
+            run_playground(
+                settings=settings, input_stream=lines, output=sys.stdout, db_path=db_path
+            )
+        )
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate the courses."""
+    from bot.content.authoring import check_command
+
+    root = args.dir if args.dir is not None else _settings().lessons_dir
+    return check_command(Path(root), as_json=args.json, out=sys.stdout)
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    """Print one lesson as learners see it."""
+    from bot.content.authoring import preview_command
+
+    root = args.dir if args.dir is not None else _settings().lessons_dir
+    return preview_command(Path(root), args.course_id, args.lesson_id, out=sys.stdout)
+
+
+def cmd_schedule_preview(args: argparse.Namespace) -> int:
+    """Print upcoming delivery instants for a schedule."""
+    from bot.scheduling.preview import schedule_preview_command
+
+    return schedule_preview_command(
+        time_text=args.time,
+        tz_text=args.tz,
+        days_text=args.days,
+        from_text=args.from_,
+        count=args.count,
+        out=sys.stdout,
+        err=sys.stderr,
+    )

@@ -1,0 +1,1 @@
+"""Operator tools: health check, statistics, progress export, question reports, database copy."""

@@ -1,0 +1,444 @@
+"""The delivery tick: claim due slots, send them paced under Telegram's limits, mark the results.
+
+One repeating job runs `Deliverer.tick()`. Each run claims a batch (one short transaction),
+then a single dispatcher walks the batch in due order: it prepares a delivery's messages a
+little ahead of time, reserves each message a slot on the pacer's grid (30 msg/s overall with
+headroom, one message per second per private chat, 20 per minute per group) and starts each
+send as a task at its slot, so slow HTTP round trips overlap without ever bunching sends. The
+results are recorded in short transactions after the sends. Errors stay with their delivery:
+429 pauses the whole sender and retries the slot after `retry_after`; 403 and "chat not found"
+deactivate that chat; a migration moves the chat and sends once more to the new id; network
+errors and 5xx are retried with backoff, then the slot is marked failed.
+
+The clock and the sleep are injected, so tests run in fake time (a 10,000-chat fan-out drains
+in seconds) and a fake Bot API that enforces the limits sees exactly the planned instants.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import logging
+import warnings
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from telegram import Bot, Message
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from bot.clock import Clock
+from bot.db.engine import Database
+from bot.scheduling.pacing import MAX_ATTEMPTS, Pacer, PacingLimits, backoff
+from bot.study import chats, delivery
+from bot.study.delivery import Claimed, Result
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+SendFn = Callable[[Bot, int], Awaitable[Message]]
+MAX_FLOOD_RETRIES = 8  # a slot that keeps meeting 429s is given up after this many attempts
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One message of a delivery: how to send it to a chat id, and how to undo its preparation."""
+
+    label: str
+    send: SendFn
+    abandon: Callable[[], Awaitable[None]] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Parcel:
+    """The messages of one delivery, sent in order, each at least a chat gap after the last."""
+
+    messages: tuple[Outgoing, ...]
+    lesson_course_id: str | None = None  # a new lesson of this course (counts for the day)
+
+
+Composer = Callable[[Claimed], Awaitable[Parcel | None]]
+
+
+@dataclass(slots=True)
+class TickReport:
+    """What one tick did (summed over its batches)."""
+
+    claimed: int = 0
+    sent: int = 0
+    retry: int = 0
+    dead: int = 0
+    failed: int = 0
+    skipped: int = 0
+    lost: int = 0
+    duplicates: int = 0
+    messages: int = 0
+    batches: int = 0
+
+    def count(self, status: str) -> None:
+        """Count one finished delivery."""
+        setattr(self, status, getattr(self, status) + 1)
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """Return a 429's retry_after in seconds (an int or a timedelta, depending on PTB_TIMEDELTA)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PTB 22 warns that the int form is deprecated
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def is_chat_gone(exc: TelegramError) -> bool:
+    """Tell whether an error means the chat will never accept messages again."""
+    if isinstance(exc, Forbidden):
+        return True
+    return isinstance(exc, BadRequest) and "chat not found" in exc.message.lower()
+
+
+@dataclass(eq=False)
+class _Run:
+    """One claimed delivery on its way out."""
+
+    claim: Claimed
+    parcel: Parcel
+    chat_id: int
+    done: int = 0  # messages sent
+    busy: bool = False  # a send is in flight
+    finished: bool = False
+    fired: set[int] = field(default_factory=set)
+    message_id: int | None = None
+    migrated: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(order=True)
+class _Step:
+    at: float
+    seq: int
+    run: _Run = field(compare=False)
+    index: int = field(compare=False)
+
+
+class Deliverer:
+    """Runs delivery ticks: claim, send paced, mark. One per process (see bot.db.lease)."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        bot: Bot,
+        compose: Composer,
+        clock: Clock,
+        sleep: Sleep = asyncio.sleep,
+        grace: timedelta = timedelta(hours=3),
+        limits: PacingLimits | None = None,
+        batch: int = 200,
+        max_in_flight: int = 16,
+        mark_batch: int = 1,
+        lookahead_s: float = 1.0,
+        heartbeat_path: Path | None = None,
+    ) -> None:
+        self.db = db
+        self.bot = bot
+        self.compose = compose
+        self.clock = clock
+        self.sleep = sleep
+        self.grace = grace
+        self.limits = limits or PacingLimits()
+        self.batch = batch
+        self.max_in_flight = max_in_flight
+        self.mark_batch = max(1, mark_batch)
+        self.lookahead = lookahead_s / self.limits.time_scale
+        self.heartbeat_path = heartbeat_path
+        self.pacer = Pacer(self.limits, origin=self._now_s())
+        self._running = asyncio.Lock()
+        self._mark_lock = asyncio.Lock()
+        self._results: list[Result] = []
+        self._seq = itertools.count()
+        self._requeue: list[tuple[_Run, int, float]] = []
+        self._report = TickReport()
+
+    def _now_s(self) -> float:
+        return self.clock().timestamp()
+
+    # -- the tick ---------------------------------------------------------------------------------
+    async def tick(self) -> TickReport:
+        """Deliver everything that is due now (in batches); return what happened."""
+        if self._running.locked():
+            return TickReport()
+        async with self._running:
+            self._report = report = TickReport()
+            while True:
+                now = self.clock()
+                await self._write_heartbeat(now)
+                claims = await delivery.claim_due(
+                    self.db, now=now, grace=self.grace, batch=self.batch
+                )
+                report.batches += 1
+                report.claimed += len(claims.claimed)
+                report.skipped += claims.skipped
+                report.lost += claims.lost
+                report.duplicates += claims.duplicates
+                if claims.claimed:
+                    await self._send_batch(claims.claimed)
+                if claims.rows_seen < self.batch:
+                    break
+            if report.claimed or report.skipped or report.lost:
+                log.info(
+                    "delivery tick: %d claimed, %d sent, %d retry, %d dead, %d failed, "
+                    "%d skipped, %d lost", report.claimed, report.sent, report.retry,
+                    report.dead, report.failed, report.skipped, report.lost,
+                )
+            return report
+
+    async def _write_heartbeat(self, now: datetime) -> None:
+        if self.heartbeat_path is None:
+            return
+        path = self.heartbeat_path
+
+        def write() -> None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temp = path.with_name(path.name + ".tmp")
+            temp.write_text(now.isoformat() + "\n", encoding="utf-8")
+            temp.replace(path)
+
+        try:
+            await asyncio.to_thread(write)
+        except OSError as exc:
+            log.warning("cannot write the heartbeat file %s: %s", path, exc)
+
+    # -- the dispatcher -----------------------------------------------------------------------------
+    async def _send_batch(self, claims: tuple[Claimed, ...]) -> None:
+        pending = deque(claims)
+        heap: list[_Step] = []
+        in_flight: set[asyncio.Task[None]] = set()
+        horizon = float("-inf")
+        self.pacer.forget_before(self._now_s())
+        while True:
+            now_s = self._now_s()
+            while self._requeue:
+                run, index, earliest = self._requeue.pop()
+                at = self.pacer.reserve(run.chat_id, earliest=max(earliest, now_s))
+                self._push(heap, run, index, at)
+            while pending and horizon < now_s + self.lookahead:
+                run = await self._open(pending.popleft())
+                now_s = self._now_s()
+                if run is None:
+                    continue
+                at = self.pacer.reserve(run.chat_id, earliest=now_s)
+                horizon = max(horizon, at)
+                self._push(heap, run, 0, at)
+                for index in range(1, len(run.parcel.messages)):
+                    at = self.pacer.reserve(run.chat_id, earliest=at)  # after the chat's gap
+                    self._push(heap, run, index, at)
+            if not heap:
+                if in_flight:
+                    await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                if pending:
+                    continue
+                break
+            step = heap[0]
+            run = step.run
+            if run.finished or step.index < run.done:
+                heapq.heappop(heap)
+                continue
+            if step.at < self.pacer.paused_until or (step.index > run.done or run.busy):
+                # paused by a 429, or the previous message of this chat is not out yet
+                heapq.heappop(heap)
+                self._push(heap, run, step.index, self.pacer.reserve(
+                    run.chat_id, earliest=max(now_s, self.pacer.paused_until)
+                ))
+                continue
+            wait = step.at - now_s
+            if wait > 1e-6:
+                await self.sleep(wait)
+                continue
+            heapq.heappop(heap)
+            if self.pacer.is_late(step.at, now_s):  # never burst to catch up
+                self._push(heap, run, step.index, self.pacer.reserve(run.chat_id, earliest=now_s))
+                continue
+            run.busy = True
+            run.fired.add(step.index)
+            task = asyncio.create_task(self._send(run, step.index))
+            in_flight.add(task)
+            task.add_done_callback(in_flight.discard)
+            await asyncio.sleep(0)  # let the send start at its instant
+            if len(in_flight) >= self.max_in_flight:
+                await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+        await self._flush()
+
+    def _push(self, heap: list[_Step], run: _Run, index: int, at: float) -> None:
+        heapq.heappush(heap, _Step(at, next(self._seq), run, index))
+
+    async def _open(self, claim: Claimed) -> _Run | None:
+        """Prepare a delivery's messages; record it as skipped or failed when there are none."""
+        try:
+            parcel = await self.compose(claim)
+        except Exception as exc:
+            log.exception("delivery %s to chat %s: preparing failed", claim.delivery_id,
+                          claim.tg_chat_id)
+            await self._record(claim, "failed", error=f"prepare: {exc!r}")
+            return None
+        if parcel is None or not parcel.messages:
+            await self._record(claim, "skipped", error="nothing to deliver")
+            return None
+        return _Run(claim=claim, parcel=parcel, chat_id=claim.tg_chat_id)
+
+    # -- one message ------------------------------------------------------------------------------
+    async def _send(self, run: _Run, index: int) -> None:
+        """Send one message of a delivery and decide what its outcome means."""
+        outgoing = run.parcel.messages[index]
+        claim = run.claim
+        try:
+            message = await outgoing.send(self.bot, run.chat_id)
+        except RetryAfter as exc:
+            seconds = retry_after_seconds(exc)
+            self.pacer.pause(self._now_s() + seconds / self.limits.time_scale)
+            log.warning("429 from Telegram (chat %s): pausing all sends for %g s",
+                        run.chat_id, seconds)
+            if index > 0:
+                await self._give_up(run, index, f"{outgoing.label}: 429")
+            elif claim.attempts >= MAX_FLOOD_RETRIES:
+                await self._finish(run, "failed", error=f"429 on {claim.attempts} attempts")
+            else:
+                await self._finish(
+                    run, "retry", retry_at=self.clock() + timedelta(seconds=seconds),
+                    error=f"429: retry after {seconds:g} s",
+                )
+        except ChatMigrated as exc:
+            new_id = int(exc.new_chat_id)
+            await delivery.migrate_chat(
+                self.db, old_chat_id=run.chat_id, new_chat_id=new_id, now=self.clock()
+            )
+            if index > 0 or run.migrated:
+                await self._give_up(run, index, f"{outgoing.label}: chat migrated to {new_id}")
+            else:
+                log.info("chat %s became %s: sending there", run.chat_id, new_id)
+                run.migrated = True
+                run.chat_id = new_id
+                run.fired.discard(index)
+                self._requeue.append((run, index, self._now_s()))
+        except (Forbidden, BadRequest) as exc:
+            if is_chat_gone(exc):
+                log.info("chat %s is gone (%s): its deliveries stop", run.chat_id, exc.message)
+                await chats.deactivate(self.db, chat_id=run.chat_id, now=self.clock())
+                await self._finish(run, "dead", error=exc.message)
+            elif index > 0:
+                await self._give_up(run, index, f"{outgoing.label}: {exc.message}")
+            else:
+                log.error("delivery %s to chat %s refused: %s", claim.delivery_id,
+                          run.chat_id, exc.message)
+                await self._finish(run, "failed", error=exc.message)
+        except NetworkError as exc:  # TimedOut, 5xx, connection trouble (BadRequest is above)
+            if index > 0:
+                await self._give_up(run, index, f"{outgoing.label}: {exc.message}")
+            elif claim.attempts >= MAX_ATTEMPTS:
+                log.error("delivery %s to chat %s failed after %d attempts: %s",
+                          claim.delivery_id, run.chat_id, claim.attempts, exc.message)
+                await self._finish(run, "failed", error=exc.message)
+            else:
+                await self._finish(run, "retry", retry_at=self.clock() + backoff(claim.attempts),
+                                   error=exc.message)
+        except Exception as exc:  # a bug must not stop the other deliveries
+            log.exception("delivery %s to chat %s: unexpected error", claim.delivery_id,
+                          run.chat_id)
+            if index > 0:
+                await self._give_up(run, index, f"{outgoing.label}: {exc!r}")
+            else:
+                await self._finish(run, "failed", error=repr(exc))
+        else:
+            self._report.messages += 1
+            if index == 0:
+                run.message_id = message.message_id
+            run.done = index + 1
+            run.busy = False
+            if run.done == len(run.parcel.messages):
+                await self._finish(run, "sent")
+        finally:
+            run.busy = False
+
+    async def _give_up(self, run: _Run, index: int, note: str) -> None:
+        """Drop a later message; the delivery still counts as sent (its first message went)."""
+        log.warning("delivery %s to chat %s: %s (not retried)", run.claim.delivery_id,
+                    run.chat_id, note)
+        run.notes.append(note)
+        await self._finish(run, "sent")
+
+    async def _finish(
+        self,
+        run: _Run,
+        status: str,
+        *,
+        retry_at: datetime | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Record a delivery's outcome and forget the messages it will not send."""
+        if run.finished:
+            return
+        run.finished = True
+        for index, outgoing in enumerate(run.parcel.messages):
+            if index not in run.fired and outgoing.abandon is not None:
+                try:
+                    await outgoing.abandon()
+                except Exception:
+                    log.exception("delivery %s: cannot forget an unsent message",
+                                  run.claim.delivery_id)
+        sent = status == "sent"
+        notes = "; ".join(run.notes) or None
+        await self._record(
+            run.claim,
+            status,
+            sent_at=self.clock() if sent else None,
+            message_id=run.message_id,
+            retry_at=retry_at,
+            error=error or notes,
+            lesson_course_id=run.parcel.lesson_course_id if sent else None,
+        )
+
+    async def _record(
+        self,
+        claim: Claimed,
+        status: str,
+        *,
+        sent_at: datetime | None = None,
+        message_id: int | None = None,
+        retry_at: datetime | None = None,
+        error: str | None = None,
+        lesson_course_id: str | None = None,
+    ) -> None:
+        self._report.count(status)
+        self._results.append(
+            Result(
+                delivery_id=claim.delivery_id,
+                status=status,
+                chat_pk=claim.chat_pk,
+                sent_at=sent_at,
+                message_id=message_id,
+                retry_at=retry_at,
+                error=error,
+                lesson_course_id=lesson_course_id,
+                lesson_day=claim.local_day if lesson_course_id else None,
+            )
+        )
+        if len(self._results) >= self.mark_batch:
+            await self._flush()
+
+    async def _flush(self) -> None:
+        """Write the recorded results (a failure leaves rows "claimed": later lost, never resent)."""
+        async with self._mark_lock:
+            results, self._results = self._results, []
+            try:
+                await delivery.record_results(self.db, results)
+            except Exception:
+                log.exception("could not mark %d deliveries; they will show as lost", len(results))

@@ -1,0 +1,415 @@
+"""Use cases of the mock exam: start, continue after a restart, advance, expire, score, misses.
+
+An ``ExamRun`` stores the drawn question ids, the position of the next question and the
+deadline, so the exam survives a restart. Exam questions are inline-button messages sent with
+``purpose="exam"`` and ``exam_id``: grading records the answer without touching FSRS cards and
+the learner hears nothing about right or wrong until the end. Answers after the deadline do
+not count; the deadline is checked on every step and by ``expire_exams`` (the timer job).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.content.schema import Catalog, Course, ExamSettings, Question
+from bot.db import repo
+from bot.db.engine import Database
+from bot.db.models import Answer, Chat, ExamRun, SentQuestion
+from bot.progress.exam import draw_exam, exam_deadline, pass_mark_for, score_exam, time_left
+from bot.study.learning import QuestionOut, create_sent_question
+
+DEFAULT_SIZE = 20
+DEFAULT_PASS_RATIO = 0.65
+SECONDS_PER_QUESTION_DEFAULT = 90
+
+
+@dataclass(frozen=True, slots=True)
+class ExamQuestion:
+    """The next exam question to send."""
+
+    exam_id: int
+    out: QuestionOut
+    position: int  # 1-based
+    size: int
+    time_left: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectiveScore:
+    """One objective of an exam breakdown."""
+
+    objective_id: str
+    title: str
+    correct: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExamResultOut:
+    """A finished exam: score, pass or fail, breakdown, what was missed."""
+
+    exam_id: int
+    chat_id: int
+    size: int
+    correct: int
+    needed: int
+    passed: bool
+    expired: bool
+    answered: int
+    breakdown: tuple[ObjectiveScore, ...]
+    missed: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExamStart:
+    """The result of /exam: a new exam, a running one to continue, or a refusal text key."""
+
+    kind: str  # started | running | refused
+    key: str = ""
+    exam_id: int | None = None
+    size: int = 0
+    minutes: int = 0
+    needed: int = 0
+    position: int = 0
+    time_left: timedelta | None = None
+    question: ExamQuestion | None = None
+    previous: ExamResultOut | None = None  # an expired exam finished on the way
+
+
+@dataclass(frozen=True, slots=True)
+class Miss:
+    """A missed exam question with what the learner chose (empty: not answered)."""
+
+    question: Question
+    chosen: tuple[int, ...]
+
+
+ExamStep = ExamQuestion | ExamResultOut
+
+
+def settings_for(course: Course) -> ExamSettings:
+    """Return the course's exam settings, or a default exam drawn from its questions."""
+    if course.exam is not None:
+        return course.exam
+    size = max(1, min(DEFAULT_SIZE, len(course.questions)))
+    return ExamSettings(
+        questions=size,
+        minutes=max(1, math.ceil(size * SECONDS_PER_QUESTION_DEFAULT / 60)),
+        pass_mark=math.ceil(size * DEFAULT_PASS_RATIO),
+    )
+
+
+def minutes_for(settings: ExamSettings, size: int) -> int:
+    """Scale the exam time to a shorter exam, rounding up (60 min for 40 → 15 min for 10)."""
+    return max(1, math.ceil(settings.minutes * size / settings.questions))
+
+
+async def _running(session: AsyncSession, member_pk: int) -> ExamRun | None:
+    return (
+        await session.exec(
+            select(ExamRun)
+            .where(ExamRun.member_id == member_pk, ExamRun.status == "running")
+            .order_by(col(ExamRun.id).desc())
+        )
+    ).first()
+
+
+async def _answers(session: AsyncSession, run: ExamRun) -> dict[str, Answer]:
+    """First in-time answer per question of an exam."""
+    rows = await session.exec(
+        select(SentQuestion.question_id, Answer)
+        .join(Answer, col(Answer.sent_question_id) == col(SentQuestion.id))
+        .where(SentQuestion.exam_id == run.id)
+        .order_by(col(Answer.answered_at), col(Answer.id))
+    )
+    first: dict[str, Answer] = {}
+    for question_id, answer in rows.all():
+        if answer.answered_at <= run.deadline and question_id not in first:
+            first[question_id] = answer
+    return first
+
+
+async def _finish(
+    session: AsyncSession, catalog: Catalog, run: ExamRun, chat: Chat, *, now: datetime
+) -> ExamResultOut:
+    """Score an exam, mark it finished (or expired) and return the result."""
+    assert run.id is not None
+    course = catalog.course(run.course_id)
+    answers = await _answers(session, run)
+    items: list[tuple[str, bool]] = []
+    for question_id in run.question_ids:
+        question = course.question(question_id) if course else None
+        objective = question.objective if question else ""
+        answer = answers.get(question_id)
+        items.append((objective, bool(answer and answer.correct)))
+    settings = (
+        settings_for(course) if course else ExamSettings(questions=1, minutes=1, pass_mark=0)
+    )
+    full = max(settings.questions, run.size)
+    result = score_exam(
+        items, pass_mark=min(settings.pass_mark, full), size=run.size, full_size=full
+    )
+    expired = now >= run.deadline and len(answers) < run.size
+    if run.status == "running":
+        run.status = "expired" if expired else "finished"
+        run.score = result.correct
+        run.finished_at = now
+        session.add(run)
+    else:
+        expired = run.status == "expired"
+    breakdown = []
+    for objective_id, (right, total) in result.per_objective.items():
+        found = course.objective(objective_id) if course else None
+        title = found.title if found else objective_id or "—"
+        breakdown.append(ObjectiveScore(objective_id, title, right, total))
+    breakdown.sort(key=lambda row: (row.correct / row.total if row.total else 0, row.title))
+    return ExamResultOut(
+        exam_id=run.id,
+        chat_id=chat.tg_chat_id,
+        size=run.size,
+        correct=result.correct,
+        needed=result.needed,
+        passed=result.passed,
+        expired=expired,
+        answered=len(answers),
+        breakdown=tuple(breakdown),
+        missed=run.size - result.correct,
+    )
+
+
+async def _next_question(
+    session: AsyncSession,
+    catalog: Catalog,
+    run: ExamRun,
+    chat: Chat,
+    *,
+    now: datetime,
+    rng: random.Random,
+) -> ExamStep:
+    """Send the question at the run's position, or finish when time or questions are up."""
+    assert run.id is not None
+    course = catalog.course(run.course_id)
+    if course is None or now >= run.deadline or run.position >= run.size:
+        return await _finish(session, catalog, run, chat, now=now)
+    question = course.question(run.question_ids[run.position])
+    while question is None:  # a question removed from the course since: skip it
+        run.position += 1
+        session.add(run)
+        if run.position >= run.size:
+            return await _finish(session, catalog, run, chat, now=now)
+        question = course.question(run.question_ids[run.position])
+    sent, options, correct = await create_sent_question(
+        session,
+        chat=chat,
+        member_pk=run.member_id,
+        question=question,
+        style="buttons",
+        purpose="exam",
+        now=now,
+        rng=rng,
+        exam_id=run.id,
+    )
+    sent.session_index = run.position + 1
+    session.add(sent)
+    assert sent.id is not None
+    out = QuestionOut(
+        sent_id=sent.id,
+        chat_id=chat.tg_chat_id,
+        style="buttons",
+        question=question,
+        options=options,
+        correct_displayed=correct,
+        purpose="exam",
+        number=run.position + 1,
+        total=run.size,
+    )
+    return ExamQuestion(
+        exam_id=run.id,
+        out=out,
+        position=run.position + 1,
+        size=run.size,
+        time_left=time_left(run.deadline, now),
+    )
+
+
+async def start_exam(
+    db: Database,
+    catalog: Catalog,
+    *,
+    chat_id: int,
+    user_id: int,
+    size: int | None,
+    now: datetime,
+    rng: random.Random,
+) -> ExamStart:
+    """Start a mock exam (or report the running one); ``size`` None means the full exam."""
+    async with db.begin() as session:
+        chat = await repo.get_chat(session, chat_id)
+        course = catalog.course(chat.course_id) if chat and chat.course_id else None
+        member = await repo.get_member(session, user_id)
+        if chat is None or chat.id is None or course is None or member is None:
+            return ExamStart(kind="refused", key="no_course_yet")
+        assert member.id is not None
+        previous = None
+        running = await _running(session, member.id)
+        if running is not None and running.deadline > now and running.position < running.size:
+            return ExamStart(
+                kind="running",
+                exam_id=running.id,
+                size=running.size,
+                position=running.position,
+                time_left=time_left(running.deadline, now),
+            )
+        if size is not None and size < 1:
+            return ExamStart(kind="refused", key="exam_bad_size")
+        if running is not None:
+            previous = await _finish(session, catalog, running, chat, now=now)
+        settings = settings_for(course)
+        paused = await repo.paused_question_ids(session, course.id)
+        pools: dict[str, list[str]] = {}
+        for question in course.questions:
+            if question.id not in paused:
+                pools.setdefault(question.objective, []).append(question.id)
+        wanted = min(size or settings.questions, settings.questions)
+        ids = draw_exam(pools, count=wanted, rng=rng)
+        if not ids:
+            return ExamStart(kind="refused", key="no_questions", previous=previous)
+        minutes = minutes_for(settings, len(ids))
+        run = ExamRun(
+            chat_id=chat.id,
+            member_id=member.id,
+            course_id=course.id,
+            size=len(ids),
+            question_ids=ids,
+            position=0,
+            started_at=now,
+            deadline=exam_deadline(now, minutes),
+        )
+        session.add(run)
+        await session.flush()
+        step = await _next_question(session, catalog, run, chat, now=now, rng=rng)
+        return ExamStart(
+            kind="started",
+            exam_id=run.id,
+            size=run.size,
+            minutes=minutes,
+            needed=pass_mark_for(
+                pass_mark=settings.pass_mark, size=run.size, full_size=settings.questions
+            ),
+            question=step if isinstance(step, ExamQuestion) else None,
+            previous=previous,
+        )
+
+
+async def _owned_run(
+    session: AsyncSession, *, exam_id: int, user_id: int
+) -> tuple[ExamRun, Chat] | None:
+    run = await session.get(ExamRun, exam_id)
+    member = await repo.get_member(session, user_id)
+    if run is None or member is None or run.member_id != member.id:
+        return None
+    chat = await repo.get_chat_by_pk(session, run.chat_id)
+    return (run, chat) if chat is not None else None
+
+
+async def continue_exam(
+    db: Database,
+    catalog: Catalog,
+    *,
+    exam_id: int,
+    user_id: int,
+    now: datetime,
+    rng: random.Random,
+) -> ExamStep | None:
+    """Re-send the current question of a running exam (or its result when it is over)."""
+    async with db.begin() as session:
+        found = await _owned_run(session, exam_id=exam_id, user_id=user_id)
+        if found is None:
+            return None
+        run, chat = found
+        if run.status != "running":
+            return await _finish(session, catalog, run, chat, now=now)
+        return await _next_question(session, catalog, run, chat, now=now, rng=rng)
+
+
+async def abandon_exam(db: Database, *, exam_id: int, user_id: int, now: datetime) -> bool:
+    """Abandon a running exam without a score."""
+    async with db.begin() as session:
+        found = await _owned_run(session, exam_id=exam_id, user_id=user_id)
+        if found is None or found[0].status != "running":
+            return False
+        run = found[0]
+        run.status = "abandoned"
+        run.finished_at = now
+        session.add(run)
+        return True
+
+
+async def advance_exam(
+    db: Database,
+    catalog: Catalog,
+    *,
+    exam_id: int,
+    sent_id: int,
+    now: datetime,
+    rng: random.Random,
+) -> ExamStep | None:
+    """After an exam answer: move past the answered question, then the next one or the result."""
+    async with db.begin() as session:
+        run = await session.get(ExamRun, exam_id)
+        sent = await repo.get_sent(session, sent_id)
+        if run is None or sent is None or sent.exam_id != exam_id:
+            return None
+        chat = await repo.get_chat_by_pk(session, run.chat_id)
+        if chat is None:
+            return None
+        if run.status != "running":
+            return await _finish(session, catalog, run, chat, now=now)
+        current = run.question_ids[run.position] if run.position < run.size else None
+        if sent.question_id != current:
+            return None  # an answer to an older copy of a question: nothing moves
+        run.position += 1
+        session.add(run)
+        return await _next_question(session, catalog, run, chat, now=now, rng=rng)
+
+
+async def expire_exams(db: Database, catalog: Catalog, *, now: datetime) -> list[ExamResultOut]:
+    """Finish every running exam whose time is up and return the results to announce."""
+    async with db.begin() as session:
+        runs = (
+            await session.exec(
+                select(ExamRun).where(ExamRun.status == "running", col(ExamRun.deadline) <= now)
+            )
+        ).all()
+        results = []
+        for run in runs:
+            chat = await repo.get_chat_by_pk(session, run.chat_id)
+            if chat is not None:
+                results.append(await _finish(session, catalog, run, chat, now=now))
+        return results
+
+
+async def exam_misses(
+    db: Database, catalog: Catalog, *, exam_id: int, user_id: int
+) -> list[Miss] | None:
+    """Return the questions of a finished exam answered wrong or not at all (None: not yours)."""
+    async with db.read() as session:
+        found = await _owned_run(session, exam_id=exam_id, user_id=user_id)
+        if found is None or found[0].status == "running":
+            return None
+        run = found[0]
+        answers = await _answers(session, run)
+    course = catalog.course(run.course_id)
+    misses = []
+    for question_id in run.question_ids:
+        question = course.question(question_id) if course else None
+        answer = answers.get(question_id)
+        if question is not None and (answer is None or not answer.correct):
+            misses.append(Miss(question=question, chosen=tuple(answer.chosen) if answer else ()))
+    return misses

@@ -1,0 +1,193 @@
+"""`tutorbot run`: the webhook secret, polling and webhook wiring, the playground fallback."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot import cli
+from bot.tg.app import ALLOWED_UPDATES, build_application
+from bot.tg.fakeapi import Call, FakeBotAPI
+from tests.botkit import MINI, make_settings
+
+SECRET = "s3cret-token_1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def help_update(update_id: int, *, user_id: int) -> dict[str, Any]:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": 1,
+            "date": 1_800_000_000,
+            "chat": {"id": user_id, "type": "private", "first_name": "Web"},
+            "from": {"id": user_id, "is_bot": False, "first_name": "Web"},
+            "text": "/help",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+        },
+    }
+
+
+async def test_webhook_refuses_requests_without_the_secret_and_processes_the_rest(
+    tmp_path: Path,
+) -> None:
+    api = FakeBotAPI()
+    answered = asyncio.Event()
+
+    def on_call(call: Call) -> None:
+        if call.method == "sendMessage" and int(call.params["chat_id"]) == 9:
+            answered.set()
+
+    api.listeners.append(on_call)
+    settings = make_settings(f"sqlite+aiosqlite:///{tmp_path / 'web.db'}")
+    app = build_application(settings, request=api, rate_limiter=False, start_jobs=False)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/tg"
+    headers = {"Content-Type": "application/json"}
+    async with app:
+        await app.post_init(app)  # type: ignore[misc]
+        assert app.updater is not None
+        await app.updater.start_webhook(
+            listen="127.0.0.1",
+            port=port,
+            url_path="tg",
+            secret_token=SECRET,
+            webhook_url="https://bot.example.com/tg",
+            allowed_updates=ALLOWED_UPDATES,
+        )
+        await app.start()
+        try:
+            async with httpx.AsyncClient(timeout=5) as client:
+                missing = await client.post(
+                    url, content=json.dumps(help_update(1, user_id=7)), headers=headers
+                )
+                wrong = await client.post(
+                    url,
+                    content=json.dumps(help_update(2, user_id=8)),
+                    headers=headers | {"X-Telegram-Bot-Api-Secret-Token": "nope"},
+                )
+                right = await client.post(
+                    url,
+                    content=json.dumps(help_update(3, user_id=9)),
+                    headers=headers | {"X-Telegram-Bot-Api-Secret-Token": SECRET},
+                )
+                # Updates are handled in order: had 7 or 8 got through, they would come first.
+                await asyncio.wait_for(answered.wait(), timeout=5)
+        finally:
+            await app.updater.stop()
+            await app.stop()
+            await app.post_shutdown(app)  # type: ignore[misc]
+    assert (missing.status_code, wrong.status_code, right.status_code) == (403, 403, 200)
+    hook = api.last("setWebhook")
+    assert hook["url"] == "https://bot.example.com/tg" and hook["secret_token"] == SECRET
+    (reply,) = api.sent("sendMessage")
+    assert int(reply["chat_id"]) == 9 and "/lesson" in reply["text"]
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+class FakeApp:
+    """Stands in for the Application: records how `run` starts it."""
+
+    def __init__(self) -> None:
+        self.polling: dict[str, Any] | None = None
+        self.webhook: dict[str, Any] | None = None
+
+    def run_polling(self, **kwargs: Any) -> None:
+        self.polling = kwargs
+
+    def run_webhook(self, **kwargs: Any) -> None:
+        self.webhook = kwargs
+
+
+@pytest.fixture
+def fake_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeApp:
+    app = FakeApp()
+    built: list[Any] = []
+
+    def fake_build(settings: Any, **kwargs: Any) -> FakeApp:
+        built.append(settings)
+        return app
+
+    monkeypatch.setattr("bot.tg.app.build_application", fake_build)
+    monkeypatch.chdir(tmp_path)  # no .env from the project
+    for name in ("WEBHOOK_URL", "WEBHOOK_SECRET", "WEBHOOK_PORT", "LOG_LEVEL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:ABCdef")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'run.db'}")
+    return app
+
+
+def test_run_with_a_token_polls_without_dropping_updates(fake_app: FakeApp) -> None:
+    assert cli.main(["run"]) == 0
+    assert fake_app.polling == {"allowed_updates": ALLOWED_UPDATES, "drop_pending_updates": False}
+    assert fake_app.webhook is None
+
+
+@pytest.mark.parametrize(("secret", "fixed"), [("my-secret", True), (None, False)])
+def test_run_with_webhook_url_uses_the_webhook_and_a_secret(
+    fake_app: FakeApp, monkeypatch: pytest.MonkeyPatch, secret: str | None, fixed: bool
+) -> None:
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.com/hook")
+    monkeypatch.setenv("WEBHOOK_PORT", "8080")
+    monkeypatch.setenv("WEBHOOK_LISTEN", "127.0.0.1")
+    monkeypatch.setenv("WEBHOOK_PATH", "/hook/")
+    if secret:
+        monkeypatch.setenv("WEBHOOK_SECRET", secret)
+    assert cli.main(["run"]) == 0
+    hook = fake_app.webhook
+    assert hook is not None and fake_app.polling is None
+    assert (hook["listen"], hook["port"], hook["url_path"], hook["webhook_url"]) == (
+        "127.0.0.1",
+        8080,
+        "hook",
+        "https://bot.example.com/hook",
+    )
+    assert hook["allowed_updates"] == ALLOWED_UPDATES
+    if fixed:
+        assert hook["secret_token"] == secret
+    else:  # a random one, valid for Telegram (1-256 of A-Z a-z 0-9 _ -)
+        assert len(hook["secret_token"]) >= 32
+        assert set(hook["secret_token"]) <= set(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+        )
+
+
+def test_run_without_a_token_starts_the_playground(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen: dict[str, Any] = {}
+
+    async def fake_playground(**kwargs: Any) -> int:
+        seen.update(kwargs)
+        return 0
+
+    monkeypatch.setattr("bot.playground.run_playground", fake_playground)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.setenv("LESSONS_DIR", str(MINI))
+    assert cli.main(["run"]) == 0
+    err = capsys.readouterr().err
+    assert "no TELEGRAM_BOT_TOKEN" in err and len(err.strip().splitlines()) == 1
+    assert seen["db_path"] == Path("data/playground.db")
+    assert seen["settings"].lessons_dir == MINI
