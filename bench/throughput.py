@@ -174,8 +174,21 @@ class StatementCounter:
     def __init__(self, db: Database) -> None:
         self.statements = 0
         self.transactions = 0
+        self.hops = 0  # calls handed to aiosqlite's worker thread (SQLite only)
         self._engine = db.engine.sync_engine
         event.listen(self._engine, "before_cursor_execute", self._on_statement)
+        self._original: Any = None
+        if db.is_sqlite:
+            import aiosqlite.core
+
+            self._original = aiosqlite.core.Connection._execute
+            original = self._original
+
+            async def counted(conn: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+                self.hops += 1
+                return await original(conn, fn, *args, **kwargs)
+
+            aiosqlite.core.Connection._execute = counted  # type: ignore[method-assign]
 
     def _on_statement(self, *args: Any) -> None:
         statement = str(args[2])
@@ -186,6 +199,10 @@ class StatementCounter:
     def close(self) -> None:
         """Stop counting."""
         event.remove(self._engine, "before_cursor_execute", self._on_statement)
+        if self._original is not None:
+            import aiosqlite.core
+
+            aiosqlite.core.Connection._execute = self._original  # type: ignore[method-assign]
 
 
 async def statement_floor_ms(db: Database, n: int = 300) -> dict[str, float]:
@@ -243,6 +260,7 @@ async def bot_rate(n: int, repeats: int, folder: Path, url: str | None = None) -
         "cpu_ms": min(cpu_runs) * 1000,
         "statements_per_update": round(per_update, 1),
         "transactions_per_update": round(counter.transactions / (n * repeats), 2),
+        "thread_hops_per_update": round(counter.hops / (n * repeats), 1),
         **floor,
     }
 
@@ -298,6 +316,7 @@ async def update_throughput(n: int, repeats: int, *, url: str | None = None) -> 
         "repeats": repeats,
         "statements_per_update": bot["statements_per_update"],
         "transactions_per_update": bot["transactions_per_update"],
+        "thread_hops_per_update": bot["thread_hops_per_update"],
         "floor_statement_ms": bot["statement_ms"],
         "floor_write_txn_ms": bot["write_txn_ms"],
         "ms_per_update": round(1000 / bot["best"], 2),

@@ -26,10 +26,18 @@ def context_of(rig: BotRig) -> TutorContext:
 
 
 _ADMIN_RIGHTS = {
-    "can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
-    "can_delete_messages": True, "can_manage_video_chats": True, "can_restrict_members": True,
-    "can_promote_members": False, "can_change_info": True, "can_invite_users": True,
-    "can_post_stories": False, "can_edit_stories": False, "can_delete_stories": False,
+    "can_be_edited": False,
+    "is_anonymous": False,
+    "can_manage_chat": True,
+    "can_delete_messages": True,
+    "can_manage_video_chats": True,
+    "can_restrict_members": True,
+    "can_promote_members": False,
+    "can_change_info": True,
+    "can_invite_users": True,
+    "can_post_stories": False,
+    "can_edit_stories": False,
+    "can_delete_stories": False,
 }
 
 
@@ -43,8 +51,9 @@ def _status(status: str, bot_user: dict[str, Any]) -> dict[str, Any]:
     return member
 
 
-def member_change(rig: BotRig, by: FakeUser, chat_id: int, *, old: str, new: str,
-                  title: str | None = None) -> Update:
+def member_change(
+    rig: BotRig, by: FakeUser, chat_id: int, *, old: str, new: str, title: str | None = None
+) -> Update:
     """A my_chat_member update (UpdateFactory.my_chat_member lacks until_date for "kicked")."""
     bot_user = rig.app.bot.bot.to_dict()
     change = {
@@ -57,20 +66,28 @@ def member_change(rig: BotRig, by: FakeUser, chat_id: int, *, old: str, new: str
     return rig.updates.make({"my_chat_member": change})
 
 
-async def add_bot(rig: BotRig, *, chat_id: int = GROUP, by: FakeUser = ADA,
-                  old: str = "left", title: str = "Tea club") -> None:
+async def add_bot(
+    rig: BotRig,
+    *,
+    chat_id: int = GROUP,
+    by: FakeUser = ADA,
+    old: str = "left",
+    title: str = "Tea club",
+) -> None:
     """Someone adds the bot to a group."""
     await rig.send(member_change(rig, by, chat_id, old=old, new="member", title=title))
 
 
-async def remove_bot(rig: BotRig, *, chat_id: int = GROUP, by: FakeUser = ADA,
-                     new: str = "kicked") -> None:
+async def remove_bot(
+    rig: BotRig, *, chat_id: int = GROUP, by: FakeUser = ADA, new: str = "kicked"
+) -> None:
     """Someone removes the bot from a group."""
     await rig.send(member_change(rig, by, chat_id, old="member", new=new))
 
 
-async def start_in_group(rig: BotRig, user: FakeUser, *, chat_id: int = GROUP,
-                         text: str = "/start") -> None:
+async def start_in_group(
+    rig: BotRig, user: FakeUser, *, chat_id: int = GROUP, text: str = "/start"
+) -> None:
     """/start in a group, through the function start.start hands groups to."""
     update = rig.updates.message(user, text, chat_id=chat_id)
     context = TutorContext.from_update(update, rig.app)  # type: ignore[arg-type]
@@ -106,9 +123,7 @@ def wrong(poll: dict[str, Any]) -> list[int]:
 async def answers(rig: BotRig) -> list[tuple[int, str, bool]]:
     """(tg user id, question id, correct) of every stored answer."""
     async with rig.db.read() as s:
-        rows = (
-            await s.exec(select(Answer, Member).where(Answer.member_id == Member.id))
-        ).all()
+        rows = (await s.exec(select(Answer, Member).where(Answer.member_id == Member.id))).all()
     return [(m.tg_user_id, a.question_id, a.correct) for a, m in rows]
 
 

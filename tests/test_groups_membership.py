@@ -154,8 +154,12 @@ async def test_anonymous_admin_speaking_as_the_group_counts_as_admin(tmp_path: P
         update = rig.updates.message(BOB, "/recap mon 09:30", chat_id=GROUP)
         payload = update.to_dict()
         payload["message"]["sender_chat"] = {"id": GROUP, "type": "group", "title": "Tea club"}
-        payload["message"]["from"] = {"id": 1087968824, "is_bot": True,
-                                      "first_name": "Group", "username": "GroupAnonymousBot"}
+        payload["message"]["from"] = {
+            "id": 1087968824,
+            "is_bot": True,
+            "first_name": "Group",
+            "username": "GroupAnonymousBot",
+        }
         await rig.send(rig.updates.make({"message": payload["message"]}))
         _, schedule = await chat_row(rig, GROUP)
     assert schedule.recap_day == 0 and schedule.recap_time == "09:30"
@@ -186,8 +190,13 @@ async def test_commands_addressed_to_another_bot_are_ignored(tmp_path: Path) -> 
     async with running_bot(tmp_path) as rig:
         await ready_group(rig)
         rig.api.clear()
-        for text in ("/leaderboard@other_bot", "/mystats@other_bot", "/quiz@other_bot",
-                     "/hideme@other_bot", "/recap@other_bot off"):
+        for text in (
+            "/leaderboard@other_bot",
+            "/mystats@other_bot",
+            "/quiz@other_bot",
+            "/hideme@other_bot",
+            "/recap@other_bot off",
+        ):
             await rig.say(BOB, text, chat_id=GROUP)
         assert rig.api.calls == []
         await rig.say(BOB, "/leaderboard@tutorbot_test_bot", chat_id=GROUP)
@@ -205,9 +214,11 @@ async def test_migration_keeps_everything_under_the_new_id(tmp_path: Path) -> No
         await rig.send(rig.updates.migration(ADA, GROUP, SUPERGROUP))
         # the same news arrives again in the new supergroup: nothing changes twice
         service = {
-            "message_id": 1, "date": int(rig.clock.now.timestamp()),
+            "message_id": 1,
+            "date": int(rig.clock.now.timestamp()),
             "chat": {"id": SUPERGROUP, "type": "supergroup", "title": "Tea club"},
-            "from": ADA.as_dict(), "migrate_from_chat_id": GROUP,
+            "from": ADA.as_dict(),
+            "migrate_from_chat_id": GROUP,
         }
         await rig.send(rig.updates.make({"message": service}))
         await rig.vote(ADA, wrong(poll), poll_id=poll["id"])  # the old poll still counts
@@ -246,7 +257,10 @@ async def test_recap_to_a_migrated_group_follows_the_new_id(tmp_path: Path) -> N
         rig.api.fail_chat[GROUP] = migrated(SUPERGROUP)
         chat, _ = await chat_row(rig, GROUP)
         posted = await groups.send_weekly_recap(
-            context_of(rig), rig.db, rig.app.bot_data.catalog, chat_pk=chat.id,
+            rig.app.bot,  # a Bot works as well as a context
+            rig.db,
+            rig.app.bot_data.catalog,
+            chat_pk=chat.id,
             now=rig.clock.now,
         )
         moved, _ = await chat_row(rig, SUPERGROUP)

@@ -42,7 +42,8 @@ async def test_a_poll_answered_by_several_members_is_graded_for_each(tmp_path: P
             sent = (await s.exec(select(SentQuestion))).all()
         followups = rig.api.sent("sendMessage")
     assert sorted(stored) == [
-        (ADA.id, "leaves-plant", True), (BOB.id, "leaves-plant", False),
+        (ADA.id, "leaves-plant", True),
+        (BOB.id, "leaves-plant", False),
         (CAROL.id, "leaves-plant", False),
     ]
     assert len(cards) == 3 and len({c.member_id for c in cards}) == 3
@@ -157,8 +158,15 @@ async def test_leaderboard_ranks_by_right_answers_then_accuracy(tmp_path: Path) 
         await _play(rig, {DAN: [True, True, True]})
         rig.clock.advance(timedelta(days=7))
         # this week: Ada 2/2, Bob 2/3, Carol 1/1 (hidden), Eve 1/3
-        await _play(rig, {ADA: [True, True], BOB: [True, False, True], CAROL: [True],
-                          eve: [False, True, False]})
+        await _play(
+            rig,
+            {
+                ADA: [True, True],
+                BOB: [True, False, True],
+                CAROL: [True],
+                eve: [False, True, False],
+            },
+        )
         await rig.say(CAROL, "/hideme", chat_id=GROUP)
         hidden_reply = rig.last_text(GROUP)
         await rig.say(BOB, "/leaderboard", chat_id=GROUP)
@@ -233,8 +241,11 @@ async def test_mystats_goes_private_when_the_group_prefers_it(tmp_path: Path) ->
         await rig.say(CAROL, "/mystats", chat_id=GROUP)  # never did: in the group
         rig.api.fail_chat[BOB.id] = BLOCKED
         await rig.say(BOB, "/mystats", chat_id=GROUP)  # blocked since: in the group
-        where = [(int(c.params["chat_id"]), c.status) for c in rig.api.calls
-                 if c.method == "sendMessage"]
+        where = [
+            (int(c.params["chat_id"]), c.status)
+            for c in rig.api.calls
+            if c.method == "sendMessage"
+        ]
         async with rig.db.read() as s:
             chat = (await s.exec(select(Chat).where(Chat.tg_chat_id == GROUP))).one()
     assert where == [(BOB.id, 200), (GROUP, 200), (BOB.id, 403), (GROUP, 200)]

@@ -31,7 +31,9 @@ FRIDAY_6PM = datetime(2027, 3, 5, 18, 0, tzinfo=UTC)
 
 
 def recaps(rig) -> list[str]:  # type: ignore[no-untyped-def]
-    return [m["text"] for m in sent_to(rig, GROUP) if m["text"].startswith("🗓 <b>Weekly recap</b>")]
+    return [
+        m["text"] for m in sent_to(rig, GROUP) if m["text"].startswith("🗓 <b>Weekly recap</b>")
+    ]
 
 
 async def _deliveries(rig) -> list[tuple[str, str, datetime]]:  # type: ignore[no-untyped-def]

@@ -68,20 +68,31 @@ def test_board(me: int | None, size: int, top: list[str], mine: str | None) -> N
 @pytest.mark.parametrize(
     ("now", "tz", "monday", "midnight"),
     [
-        (datetime(2027, 3, 3, 12, tzinfo=UTC), "UTC", date(2027, 3, 1), datetime(2027, 3, 1, tzinfo=UTC)),
+        (
+            datetime(2027, 3, 3, 12, tzinfo=UTC),
+            "UTC",
+            date(2027, 3, 1),
+            datetime(2027, 3, 1, tzinfo=UTC),
+        ),
         # Sunday 23:30 UTC is already Monday in Tokyo: a new week there
         (
-            datetime(2027, 3, 7, 23, 30, tzinfo=UTC), "Asia/Tokyo", date(2027, 3, 8),
+            datetime(2027, 3, 7, 23, 30, tzinfo=UTC),
+            "Asia/Tokyo",
+            date(2027, 3, 8),
             datetime(2027, 3, 7, 15, tzinfo=UTC),
         ),
         # Monday 02:00 UTC is still Sunday in New York: last week there
         (
-            datetime(2027, 3, 8, 2, tzinfo=UTC), "America/New_York", date(2027, 3, 1),
+            datetime(2027, 3, 8, 2, tzinfo=UTC),
+            "America/New_York",
+            date(2027, 3, 1),
             datetime(2027, 3, 1, 5, tzinfo=UTC),
         ),
         # a week whose Monday follows the DST change (New York, 14 Mar 2027): EDT midnight
         (
-            datetime(2027, 3, 17, 12, tzinfo=UTC), "America/New_York", date(2027, 3, 15),
+            datetime(2027, 3, 17, 12, tzinfo=UTC),
+            "America/New_York",
+            date(2027, 3, 15),
             datetime(2027, 3, 15, 4, tzinfo=UTC),
         ),
     ],
@@ -98,11 +109,18 @@ def test_week_start(now: datetime, tz: str, monday: date, midnight: datetime) ->
         ({"leaves-plant": (3, 3)}, []),  # never missed
         # most wrong answers first, then the higher error rate, then course order
         (
-            {"leaves-plant": (1, 3), "leaves-herbal": (0, 2), "brewing-green": (3, 5),
-             "brewing-black": (0, 1)},
+            {
+                "leaves-plant": (1, 3),
+                "leaves-herbal": (0, 2),
+                "brewing-green": (3, 5),
+                "brewing-black": (0, 1),
+            },
             ["leaves-herbal", "leaves-plant", "brewing-green"],
         ),
-        ({"brewing-kinds": (0, 1), "leaves-oxidised": (0, 1)}, ["leaves-oxidised", "brewing-kinds"]),
+        (
+            {"brewing-kinds": (0, 1), "leaves-oxidised": (0, 1)},
+            ["leaves-oxidised", "brewing-kinds"],
+        ),
         ({"gone-question": (0, 5), "leaves-plant": (0, 1)}, ["leaves-plant"]),
     ],
 )

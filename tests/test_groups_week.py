@@ -73,13 +73,19 @@ async def test_a_week_in_a_study_group(tmp_path: Path) -> None:
             rig.clock.set(day(n, 8))
             # what the delivery tick does at the group's slot: a lesson on Mon and Thu, a question
             if n in (0, 3):
-                lesson = await learning.next_lesson(rig.db, catalog, chat_id=chat_id,
-                                                    now=rig.clock.now)
+                lesson = await learning.next_lesson(
+                    rig.db, catalog, chat_id=chat_id, now=rig.clock.now
+                )
                 assert isinstance(lesson, LessonOut)
                 await send.send_lesson(bot, lesson)
             out = await learning.prepare_question(
-                rig.db, catalog, chat_id=chat_id, user_id=None, purpose="lesson",
-                now=rig.clock.now, rng=random.Random(n),
+                rig.db,
+                catalog,
+                chat_id=chat_id,
+                user_id=None,
+                purpose="lesson",
+                now=rig.clock.now,
+                rng=random.Random(n),
             )
             assert out is not None
             message = await send.send_question(bot, rig.db, out)
@@ -88,8 +94,9 @@ async def test_a_week_in_a_study_group(tmp_path: Path) -> None:
                 if results[n] is None or (user is DAN and n == 2):
                     continue
                 rig.clock.set(day(n, 9))
-                await rig.vote(user, right(poll) if results[n] else wrong(poll),
-                               poll_id=poll["id"])
+                await rig.vote(
+                    user, right(poll) if results[n] else wrong(poll), poll_id=poll["id"]
+                )
             if n == 2:
                 late_poll = poll  # Dan answers Wednesday's poll on Thursday, after the migration
 
@@ -105,14 +112,22 @@ async def test_a_week_in_a_study_group(tmp_path: Path) -> None:
             await rig.say(user, "/mystats", chat_id=SUPERGROUP)
             stats[user.first_name] = rig.last_text(SUPERGROUP)
 
-        recaps = [m["text"] for m in sent_to(rig, SUPERGROUP) if "<b>Weekly recap</b>" in m["text"]]
-        to_old_group_after_migration = [
-            c for c in rig.api.calls
-            if str(c.params.get("chat_id")) == str(GROUP) and c.status == 200
-            and c.method.startswith("send") and c.result["date"] >= day(3, 7).timestamp()
+        recaps = [
+            m["text"] for m in sent_to(rig, SUPERGROUP) if "<b>Weekly recap</b>" in m["text"]
         ]
-        private = [(int(c.params["chat_id"]), c.status) for c in rig.api.calls
-                   if c.method == "sendMessage" and "From your study group" in c.params["text"]]
+        to_old_group_after_migration = [
+            c
+            for c in rig.api.calls
+            if str(c.params.get("chat_id")) == str(GROUP)
+            and c.status == 200
+            and c.method.startswith("send")
+            and c.result["date"] >= day(3, 7).timestamp()
+        ]
+        private = [
+            (int(c.params["chat_id"]), c.status)
+            for c in rig.api.calls
+            if c.method == "sendMessage" and "From your study group" in c.params["text"]
+        ]
         warmup_polls = sent_to(rig, SUPERGROUP, "sendPoll")[-3:]
         chat, _ = await chat_row(rig, SUPERGROUP)
         async with rig.db.read() as s:
@@ -122,9 +137,12 @@ async def test_a_week_in_a_study_group(tmp_path: Path) -> None:
 
     # the board: Dan is hidden; Bob and Carol tie on 3 right, Bob's accuracy is higher
     week, all_time = board.split("<b>All time</b>")
-    expected = ["🥇 Ada · 5 right · 83%", "🥈 <b>Bob</b> · 3 right · 60%",
-                "🥉 Carol · 3 right · 50%"]
-    assert week.strip().split("\n")[2:] == expected
+    expected = [
+        "🥇 Ada · 5 right · 83%",
+        "🥈 <b>Bob</b> · 3 right · 60%",
+        "🥉 Carol · 3 right · 50%",
+    ]
+    assert week.strip().split("\n")[3:] == expected
     assert all_time.strip().split("\n") == expected
     assert "Dan" not in board
 

@@ -101,9 +101,7 @@ def acquire_delivery_lock(settings_or_url: Settings | str) -> DeliveryLock:
         pid = _read_pid(fd)
         os.close(fd)
         if exc.errno in {errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES}:
-            raise AlreadyRunning(
-                database=str(sqlite_path(url)), pid=pid, lock_path=path
-            ) from None
+            raise AlreadyRunning(database=str(sqlite_path(url)), pid=pid, lock_path=path) from None
         raise
     os.ftruncate(fd, 0)
     os.write(fd, f"{os.getpid()}\n".encode("ascii"))

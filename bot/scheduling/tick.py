@@ -91,7 +91,7 @@ class TickReport:
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:
-    """Return a 429's retry_after in seconds (an int or a timedelta, depending on PTB_TIMEDELTA)."""
+    """Return a 429's retry_after in seconds (int or timedelta, by PTB_TIMEDELTA)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # PTB 22 warns that the int form is deprecated
         value = exc.retry_after
@@ -196,8 +196,14 @@ class Deliverer:
             if report.claimed or report.skipped or report.lost:
                 log.info(
                     "delivery tick: %d claimed, %d sent, %d retry, %d dead, %d failed, "
-                    "%d skipped, %d lost", report.claimed, report.sent, report.retry,
-                    report.dead, report.failed, report.skipped, report.lost,
+                    "%d skipped, %d lost",
+                    report.claimed,
+                    report.sent,
+                    report.retry,
+                    report.dead,
+                    report.failed,
+                    report.skipped,
+                    report.lost,
                 )
             return report
 
@@ -217,7 +223,7 @@ class Deliverer:
         except OSError as exc:
             log.warning("cannot write the heartbeat file %s: %s", path, exc)
 
-    # -- the dispatcher -----------------------------------------------------------------------------
+    # -- the dispatcher ---------------------------------------------------------------------------
     async def _send_batch(self, claims: tuple[Claimed, ...]) -> None:
         pending = deque(claims)
         heap: list[_Step] = []
@@ -231,16 +237,16 @@ class Deliverer:
                 at = self.pacer.reserve(run.chat_id, earliest=max(earliest, now_s))
                 self._push(heap, run, index, at)
             while pending and horizon < now_s + self.lookahead:
-                run = await self._open(pending.popleft())
+                opened = await self._open(pending.popleft())
                 now_s = self._now_s()
-                if run is None:
+                if opened is None:
                     continue
-                at = self.pacer.reserve(run.chat_id, earliest=now_s)
+                at = self.pacer.reserve(opened.chat_id, earliest=now_s)
                 horizon = max(horizon, at)
-                self._push(heap, run, 0, at)
-                for index in range(1, len(run.parcel.messages)):
-                    at = self.pacer.reserve(run.chat_id, earliest=at)  # after the chat's gap
-                    self._push(heap, run, index, at)
+                self._push(heap, opened, 0, at)
+                for index in range(1, len(opened.parcel.messages)):
+                    at = self.pacer.reserve(opened.chat_id, earliest=at)  # after the chat's gap
+                    self._push(heap, opened, index, at)
             if not heap:
                 if in_flight:
                     await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
@@ -256,9 +262,12 @@ class Deliverer:
             if step.at < self.pacer.paused_until or (step.index > run.done or run.busy):
                 # paused by a 429, or the previous message of this chat is not out yet
                 heapq.heappop(heap)
-                self._push(heap, run, step.index, self.pacer.reserve(
-                    run.chat_id, earliest=max(now_s, self.pacer.paused_until)
-                ))
+                self._push(
+                    heap,
+                    run,
+                    step.index,
+                    self.pacer.reserve(run.chat_id, earliest=max(now_s, self.pacer.paused_until)),
+                )
                 continue
             wait = step.at - now_s
             if wait > 1e-6:
@@ -286,8 +295,9 @@ class Deliverer:
         try:
             parcel = await self.compose(claim)
         except Exception as exc:
-            log.exception("delivery %s to chat %s: preparing failed", claim.delivery_id,
-                          claim.tg_chat_id)
+            log.exception(
+                "delivery %s to chat %s: preparing failed", claim.delivery_id, claim.tg_chat_id
+            )
             await self._record(claim, "failed", error=f"prepare: {exc!r}")
             return None
         if parcel is None or not parcel.messages:
@@ -305,15 +315,18 @@ class Deliverer:
         except RetryAfter as exc:
             seconds = retry_after_seconds(exc)
             self.pacer.pause(self._now_s() + seconds / self.limits.time_scale)
-            log.warning("429 from Telegram (chat %s): pausing all sends for %g s",
-                        run.chat_id, seconds)
+            log.warning(
+                "429 from Telegram (chat %s): pausing all sends for %g s", run.chat_id, seconds
+            )
             if index > 0:
                 await self._give_up(run, index, f"{outgoing.label}: 429")
             elif claim.attempts >= MAX_FLOOD_RETRIES:
                 await self._finish(run, "failed", error=f"429 on {claim.attempts} attempts")
             else:
                 await self._finish(
-                    run, "retry", retry_at=self.clock() + timedelta(seconds=seconds),
+                    run,
+                    "retry",
+                    retry_at=self.clock() + timedelta(seconds=seconds),
                     error=f"429: retry after {seconds:g} s",
                 )
         except ChatMigrated as exc:
@@ -337,22 +350,36 @@ class Deliverer:
             elif index > 0:
                 await self._give_up(run, index, f"{outgoing.label}: {exc.message}")
             else:
-                log.error("delivery %s to chat %s refused: %s", claim.delivery_id,
-                          run.chat_id, exc.message)
+                log.error(
+                    "delivery %s to chat %s refused: %s",
+                    claim.delivery_id,
+                    run.chat_id,
+                    exc.message,
+                )
                 await self._finish(run, "failed", error=exc.message)
         except NetworkError as exc:  # TimedOut, 5xx, connection trouble (BadRequest is above)
             if index > 0:
                 await self._give_up(run, index, f"{outgoing.label}: {exc.message}")
             elif claim.attempts >= MAX_ATTEMPTS:
-                log.error("delivery %s to chat %s failed after %d attempts: %s",
-                          claim.delivery_id, run.chat_id, claim.attempts, exc.message)
+                log.error(
+                    "delivery %s to chat %s failed after %d attempts: %s",
+                    claim.delivery_id,
+                    run.chat_id,
+                    claim.attempts,
+                    exc.message,
+                )
                 await self._finish(run, "failed", error=exc.message)
             else:
-                await self._finish(run, "retry", retry_at=self.clock() + backoff(claim.attempts),
-                                   error=exc.message)
+                await self._finish(
+                    run,
+                    "retry",
+                    retry_at=self.clock() + backoff(claim.attempts),
+                    error=exc.message,
+                )
         except Exception as exc:  # a bug must not stop the other deliveries
-            log.exception("delivery %s to chat %s: unexpected error", claim.delivery_id,
-                          run.chat_id)
+            log.exception(
+                "delivery %s to chat %s: unexpected error", claim.delivery_id, run.chat_id
+            )
             if index > 0:
                 await self._give_up(run, index, f"{outgoing.label}: {exc!r}")
             else:
@@ -370,8 +397,9 @@ class Deliverer:
 
     async def _give_up(self, run: _Run, index: int, note: str) -> None:
         """Drop a later message; the delivery still counts as sent (its first message went)."""
-        log.warning("delivery %s to chat %s: %s (not retried)", run.claim.delivery_id,
-                    run.chat_id, note)
+        log.warning(
+            "delivery %s to chat %s: %s (not retried)", run.claim.delivery_id, run.chat_id, note
+        )
         run.notes.append(note)
         await self._finish(run, "sent")
 
@@ -392,8 +420,9 @@ class Deliverer:
                 try:
                     await outgoing.abandon()
                 except Exception:
-                    log.exception("delivery %s: cannot forget an unsent message",
-                                  run.claim.delivery_id)
+                    log.exception(
+                        "delivery %s: cannot forget an unsent message", run.claim.delivery_id
+                    )
         sent = status == "sent"
         notes = "; ".join(run.notes) or None
         await self._record(
@@ -435,7 +464,7 @@ class Deliverer:
             await self._flush()
 
     async def _flush(self) -> None:
-        """Write the recorded results (a failure leaves rows "claimed": later lost, never resent)."""
+        """Write the recorded results (on failure rows stay "claimed": later lost, not resent)."""
         async with self._mark_lock:
             results, self._results = self._results, []
             try:

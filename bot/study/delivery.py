@@ -136,7 +136,10 @@ async def _expire_lost(session: AsyncSession, *, now: datetime, lease: timedelta
         log.warning(
             "delivery %s (chat #%s, slot %s) was claimed at %s and never marked: "
             "marked lost, not resent",
-            delivery_id, chat_pk, slot_at.isoformat(), claimed_at.isoformat(),
+            delivery_id,
+            chat_pk,
+            slot_at.isoformat(),
+            claimed_at.isoformat(),
         )
     if stale:
         await session.exec(
@@ -156,9 +159,7 @@ async def _beat(session: AsyncSession, now: datetime) -> None:
     session.add(row)
 
 
-def _lesson_mode(
-    chat: Chat, progress: CourseProgress | None, today: date
-) -> str:
+def _lesson_mode(chat: Chat, progress: CourseProgress | None, today: date) -> str:
     """Decide between a new lesson and a review by the chat's lessons per (local) day."""
     done_today = progress.lessons_today if progress and progress.lessons_day == today else 0
     return "lesson" if done_today < chat.lessons_per_day else "review"
@@ -194,7 +195,8 @@ async def claim_due(
         def claim_of(
             delivery_id: int | None, slot_at: datetime, attempts: int, chat: Chat, tz: str
         ) -> Claimed:
-            assert delivery_id is not None and chat.id is not None
+            assert delivery_id is not None
+            assert chat.id is not None
             today = local_day(now, tzinfo_for(tz))
             return Claimed(
                 delivery_id=delivery_id,
@@ -210,9 +212,11 @@ async def claim_due(
 
         for delivery, chat, schedule in retry_rows:
             if not chat.active or chat.course_id is None:
-                delivery.status, delivery.error = "skipped", "chat no longer receives deliveries"
+                delivery.status = "skipped"
+                delivery.error = "chat no longer receives deliveries"
             elif now - delivery.slot_at > grace:
-                delivery.status, delivery.error = "skipped", f"retry came {now - delivery.slot_at} late"
+                delivery.status = "skipped"
+                delivery.error = f"retry came {now - delivery.slot_at} late"
             else:
                 delivery.status = "claimed"
                 delivery.attempts += 1
@@ -225,14 +229,17 @@ async def claim_due(
                 )
                 continue
             skipped += 1
-            log.info("delivery %s to chat %s skipped: %s", delivery.id, chat.tg_chat_id, delivery.error)
+            log.info(
+                "delivery %s to chat %s skipped: %s", delivery.id, chat.tg_chat_id, delivery.error
+            )
             session.add(delivery)
 
         values: list[dict[str, Any]] = []
         owners: dict[tuple[int, datetime], tuple[Chat, Schedule]] = {}
         for schedule, chat in due_rows:
             due = schedule.next_due_at
-            assert due is not None and chat.id is not None
+            assert due is not None
+            assert chat.id is not None
             if not delivering(chat, schedule):
                 schedule.next_due_at = None
                 session.add(schedule)
@@ -252,7 +259,9 @@ async def claim_due(
                 slot = latest if latest is not None and latest >= due else due
                 log.info(
                     "chat %s: slot %s missed by %s (more than the grace): skipped",
-                    chat.tg_chat_id, slot.isoformat(), now - slot,
+                    chat.tg_chat_id,
+                    slot.isoformat(),
+                    now - slot,
                 )
             schedule.next_due_at = plan.next_due
             schedule.last_slot_at = slot
@@ -276,20 +285,26 @@ async def claim_due(
                 _insert(db.dialect)(Delivery)
                 .values(values)
                 .on_conflict_do_nothing(index_elements=_SLOT_KEY)
-                .returning(col(Delivery.id), col(Delivery.chat_id), col(Delivery.slot_at),
-                           col(Delivery.status))
+                .returning(
+                    col(Delivery.id),
+                    col(Delivery.chat_id),
+                    col(Delivery.slot_at),
+                    col(Delivery.status),
+                )
             )
             inserted = (await session.exec(statement)).all()
             duplicates = len(values) - len(inserted)
-            by_key = {(chat_pk, slot): (row_id, status)
-                      for row_id, chat_pk, slot, status in inserted}
+            by_key = {
+                (chat_pk, slot): (row_id, status) for row_id, chat_pk, slot, status in inserted
+            }
             for value in values:
                 key = (value["chat_id"], value["slot_at"])
                 chat, schedule = owners[key]
                 if key not in by_key:
                     log.warning(
                         "chat %s: slot %s already has a delivery: not sent again",
-                        chat.tg_chat_id, value["slot_at"].isoformat(),
+                        chat.tg_chat_id,
+                        value["slot_at"].isoformat(),
                     )
                     continue
                 row_id, status = by_key[key]
@@ -324,8 +339,15 @@ async def prepare(
             return None
         if isinstance(out, LessonOut):
             question = await learning.prepare_question(
-                db, catalog, chat_id=chat_id, user_id=user_id, purpose="lesson", now=now,
-                rng=rng, lesson_id=out.lesson.id, session_index=1,
+                db,
+                catalog,
+                chat_id=chat_id,
+                user_id=user_id,
+                purpose="lesson",
+                now=now,
+                rng=rng,
+                lesson_id=out.lesson.id,
+                session_index=1,
             )
             return Prepared(lesson=out, question=question, reason="lesson")
         reason = "finished"
@@ -379,9 +401,7 @@ async def record_results(db: Database, results: Sequence[Result]) -> None:
             session.add(row)
 
 
-async def migrate_chat(
-    db: Database, *, old_chat_id: int, new_chat_id: int, now: datetime
-) -> str:
+async def migrate_chat(db: Database, *, old_chat_id: int, new_chat_id: int, now: datetime) -> str:
     """Move a group that became a supergroup to its new id (progress and schedule stay)."""
     async with db.begin() as session:
         chat = await repo.get_chat(session, old_chat_id)
@@ -391,7 +411,9 @@ async def migrate_chat(
         if other is not None:
             log.warning(
                 "chat %s migrated to %s, which already has its own row: the old row is "
-                "deactivated, its progress stays with it", old_chat_id, new_chat_id,
+                "deactivated, its progress stays with it",
+                old_chat_id,
+                new_chat_id,
             )
             chat.active = False
             chat.updated_at = now

@@ -234,8 +234,9 @@ class FakeBotAPI(BaseRequest):
             "from": self.bot_user,
             **content,
         }
-        if p.get("reply_markup"):
-            message["reply_markup"] = p["reply_markup"]
+        markup = p.get("reply_markup")
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
+            message["reply_markup"] = markup  # a ForceReply or reply keyboard is not echoed back
         self.messages[(chat_id, message["message_id"])] = message
         return message
 
@@ -301,7 +302,7 @@ class FakeBotAPI(BaseRequest):
             )
         if text is not None:
             message["text"] = text
-        if markup:
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
             message["reply_markup"] = markup
         else:
             message.pop("reply_markup", None)

@@ -2,26 +2,160 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import logging
 from datetime import timedelta
+from typing import Any
 
-from bot.study import updates
+from telegram import Bot, Message
+from telegram.constants import ParseMode
+
+from bot.db.lease import DeliveryLock, acquire_delivery_lock
+from bot.scheduling.pacing import PacingLimits
+from bot.scheduling.tick import Deliverer, Outgoing, Parcel, Sleep
+from bot.study import delivery, learning, updates
+from bot.study.delivery import Claimed
+from bot.tg import send
 from bot.tg.context import TutorApp, TutorContext
+from bot.tg.texts import t
 
 log = logging.getLogger(__name__)
 
 JOB_KWARGS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+TICK_JOB = "delivery-tick"
+DELIVERER_KEY = "deliverer"
+LOCK_KEY = "delivery_lock"
 
 
 def install(app: TutorApp) -> None:
-    """Register the repeating jobs."""
+    """Register the repeating jobs; the delivery tick only once and only under the lock.
+
+    Raises:
+        AlreadyRunning: another process delivers from the same SQLite database.
+    """
     if app.job_queue is None:
         log.warning("no JobQueue: install python-telegram-bot[job-queue]")
         return
-    app.job_queue.run_repeating(
-        housekeeping, interval=timedelta(hours=1), first=60, name="housekeeping",
+    queue = app.job_queue
+    if not queue.get_jobs_by_name("housekeeping"):
+        queue.run_repeating(
+            housekeeping,
+            interval=timedelta(hours=1),
+            first=60,
+            name="housekeeping",
+            job_kwargs=JOB_KWARGS,
+        )
+    if queue.get_jobs_by_name(TICK_JOB):
+        return
+    settings = app.bot_data.settings
+    lock: DeliveryLock | None = app.bot_data.extras.get(LOCK_KEY)
+    if lock is None or not lock.held:
+        app.bot_data.extras[LOCK_KEY] = acquire_delivery_lock(settings)
+    queue.run_repeating(
+        delivery_tick,
+        interval=settings.tick_seconds,
+        first=settings.tick_seconds,
+        name=TICK_JOB,
         job_kwargs=JOB_KWARGS,
     )
+    log.info("delivery tick every %g s", settings.tick_seconds)
+
+
+def shutdown(app: TutorApp) -> None:
+    """Release the delivery lock (call from post_shutdown; process exit releases it too)."""
+    lock: DeliveryLock | None = app.bot_data.extras.pop(LOCK_KEY, None)
+    if lock is not None:
+        lock.release()
+
+
+def compose_for(app: TutorApp) -> Any:
+    """Return the composer of real deliveries: a lesson and its first question, or a review."""
+    data = app.bot_data
+
+    async def compose(claim: Claimed) -> Parcel | None:
+        db = data.db
+        assert db is not None
+        prepared = await delivery.prepare(db, data.catalog, claim, now=data.clock(), rng=data.rng)
+        if prepared is None:
+            return None
+        messages: list[Outgoing] = []
+        lesson = prepared.lesson
+        if lesson is not None:
+
+            async def send_lesson(bot: Bot, chat_id: int) -> Message:
+                return await send.send_lesson(bot, dataclasses.replace(lesson, chat_id=chat_id))
+
+            messages.append(Outgoing("lesson", send_lesson))
+        elif prepared.question is not None:
+            key = (
+                "dlv_review_group"
+                if claim.is_group
+                else "dlv_review_finished"
+                if prepared.reason == "finished"
+                else "dlv_review_limit"
+            )
+
+            async def send_intro(bot: Bot, chat_id: int) -> Message:
+                return await bot.send_message(chat_id, t(key), parse_mode=ParseMode.HTML)
+
+            messages.append(Outgoing("review intro", send_intro))
+        question = prepared.question
+        if question is not None:
+
+            async def send_question(bot: Bot, chat_id: int) -> Message:
+                return await send.send_question(
+                    bot, db, dataclasses.replace(question, chat_id=chat_id)
+                )
+
+            async def forget() -> None:
+                await learning.discard_sent(db, sent_id=question.sent_id)
+
+            messages.append(Outgoing("question", send_question, abandon=forget))
+        if not messages:
+            return None
+        course_id = lesson.course.id if lesson is not None else None
+        return Parcel(tuple(messages), lesson_course_id=course_id)
+
+    return compose
+
+
+def make_deliverer(
+    app: TutorApp,
+    *,
+    sleep: Sleep = asyncio.sleep,
+    limits: PacingLimits | None = None,
+    **options: Any,
+) -> Deliverer:
+    """Build the Deliverer of an application (its clock, database, bot and settings)."""
+    data = app.bot_data
+    if data.db is None:
+        raise RuntimeError("database is not open yet (post_init has not run)")
+    settings = data.settings
+    return Deliverer(
+        db=data.db,
+        bot=app.bot,
+        compose=options.pop("compose", None) or compose_for(app),
+        clock=data.clock,
+        sleep=sleep,
+        grace=settings.catch_up_grace,
+        limits=limits,
+        heartbeat_path=options.pop("heartbeat_path", settings.heartbeat_path()),
+        **options,
+    )
+
+
+def deliverer_of(app: TutorApp) -> Deliverer:
+    """Return the application's Deliverer (built on first use)."""
+    deliverer: Deliverer | None = app.bot_data.extras.get(DELIVERER_KEY)
+    if deliverer is None:
+        deliverer = app.bot_data.extras[DELIVERER_KEY] = make_deliverer(app)
+    return deliverer
+
+
+async def delivery_tick(context: TutorContext) -> None:
+    """Claim due slots, send them paced, record the results (the "delivery-tick" job)."""
+    await deliverer_of(context.application).tick()  # type: ignore[arg-type]
 
 
 async def housekeeping(context: TutorContext) -> None:
