@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [--only NAME]`: run the benchmarks, write results.json and RESULTS.md."""
+"""`python -m bench [--quick] [--only NAME]`: run benchmarks, write results.json + RESULTS.md."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import fanout, pg, report, rss, throughput, tick
+from bench import fanout, fixes, pg, report, rss, throughput, tick
 from bench.common import FULL, QUICK, Size
 from bench.machine import describe
 
@@ -22,6 +22,11 @@ Case = Callable[[Size], Awaitable[dict[str, Any]]]
 async def case_throughput(size: Size) -> dict[str, Any]:
     """Quiz answers through the bot vs the echo bot."""
     return await throughput.update_throughput(size.updates, size.repeats)
+
+
+async def case_fixes(size: Size) -> dict[str, Any]:
+    """Quiz-answer throughput before/after the proposed fixes (patched in-process)."""
+    return await fixes.fixes(max(size.updates // 2, 3), size.repeats)
 
 
 async def case_tick(size: Size) -> dict[str, Any]:
@@ -38,8 +43,12 @@ async def case_load(size: Size) -> dict[str, Any]:
 
 
 async def case_fanout(size: Size) -> dict[str, Any]:
-    """Paced fan-out against the flood-limited fake."""
-    return await fanout.fanout(size.fanout_messages, size.fanout_scale)
+    """Paced fan-out against the flood-limited fake: the bot's tick, then pacing-only variants."""
+    main = await fanout.fanout(size.fanout_messages, size.fanout_scale, real_content=True)
+    light = size.fanout_light
+    main["light_x10"] = await fanout.fanout(light, 10.0)
+    main["light_x10_mark25"] = await fanout.fanout(light, 10.0, mark_batch=25)
+    return main
 
 
 async def case_rss(size: Size) -> dict[str, Any]:
@@ -68,6 +77,7 @@ async def case_pg(size: Size) -> dict[str, Any]:
 
 CASES: dict[str, Case] = {
     "throughput": case_throughput,
+    "fixes": case_fixes,
     "tick": case_tick,
     "load": case_load,
     "fanout": case_fanout,
@@ -93,8 +103,13 @@ def main(argv: list[str] | None = None) -> int:
     """Parse arguments, run, write the two files."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, under a minute")
-    parser.add_argument("--only", action="append", choices=sorted(CASES), metavar="NAME",
-                        help=f"run only this case (repeatable): {', '.join(CASES)}")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=sorted(CASES),
+        metavar="NAME",
+        help=f"run only this case (repeatable): {', '.join(CASES)}",
+    )
     parser.add_argument("--out", type=Path, default=HERE, help="folder for the two files")
     args = parser.parse_args(argv)
     size = QUICK if args.quick else FULL
@@ -105,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     meta = {
         "date": started.isoformat(timespec="seconds"),
         "mode": "quick" if size.quick else "full",
-        "command": "python -m bench" + (" --quick" if size.quick else "")
+        "command": "python -m bench"
+        + (" --quick" if size.quick else "")
         + "".join(f" --only {n}" for n in args.only or []),
         "cases": names,
         "seconds": round(time.perf_counter() - wall, 1),

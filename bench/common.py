@@ -9,11 +9,13 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, time as dtime, timedelta
+from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.content.loader import load_catalog
 from bot.content.schema import Catalog
@@ -39,20 +41,39 @@ class Size:
     tick_batch: int
     tick_reps: int
     load_chats: int  # schedules for the APScheduler-vs-table load
-    fanout_messages: int
+    fanout_messages: int  # due deliveries (two messages each) for the bot's own tick
     fanout_scale: float
+    fanout_light: int  # deliveries for the pacing-only variants at time scale x10
     rss_chats: int
     group_members: int
 
 
 FULL = Size(
-    quick=False, updates=2_000, repeats=3, tick_sizes=(10_000, 100_000), tick_batch=100,
-    tick_reps=15, load_chats=100_000, fanout_messages=1_500, fanout_scale=10.0,
-    rss_chats=100_000, group_members=50,
+    quick=False,
+    updates=1_500,
+    repeats=3,
+    tick_sizes=(10_000, 100_000),
+    tick_batch=100,
+    tick_reps=15,
+    load_chats=100_000,
+    fanout_messages=600,
+    fanout_scale=1.0,
+    fanout_light=600,
+    rss_chats=100_000,
+    group_members=50,
 )
 QUICK = Size(
-    quick=True, updates=300, repeats=2, tick_sizes=(2_000, 10_000), tick_batch=100,
-    tick_reps=7, load_chats=5_000, fanout_messages=300, fanout_scale=10.0, rss_chats=10_000,
+    quick=True,
+    updates=300,
+    repeats=2,
+    tick_sizes=(2_000, 10_000),
+    tick_batch=100,
+    tick_reps=7,
+    load_chats=5_000,
+    fanout_messages=45,
+    fanout_scale=1.0,
+    fanout_light=100,
+    rss_chats=10_000,
     group_members=50,
 )
 
@@ -114,11 +135,23 @@ def due_of(times: str, days: str, tz: str, *, after: datetime) -> datetime:
     return next_due(spec, after=after)
 
 
+def table(model: Any) -> Table:
+    """The Core table of a SQLModel class."""
+    result: Table = model.__table__
+    return result
+
+
+async def sql(session: AsyncSession, statement: Any, params: Any = None) -> Any:
+    """Execute a Core statement on the session's connection (executemany for a list)."""
+    connection = await session.connection()
+    return await connection.execute(statement, params)
+
+
 async def bulk_insert(db: Database, table: Any, rows: list[dict[str, Any]]) -> None:
     """Insert many rows with executemany, in chunks, in write transactions."""
     for start in range(0, len(rows), BULK_CHUNK):
         async with db.begin() as session:
-            await session.execute(insert(table), rows[start : start + BULK_CHUNK])
+            await sql(session, insert(table), rows[start : start + BULK_CHUNK])
 
 
 async def populate_chats(
@@ -132,7 +165,7 @@ async def populate_chats(
     now: datetime = T0,
 ) -> list[int]:
     """Insert `n` enrolled chats (optionally a member each, linked); return their primary keys."""
-    chats = [
+    chats: list[dict[str, Any]] = [
         {
             "tg_chat_id": first_tg_id + i if kind == "private" else -(first_tg_id + i),
             "kind": kind,
@@ -143,35 +176,35 @@ async def populate_chats(
         }
         for i in range(n)
     ]
-    await bulk_insert(db, Chat.__table__, chats)
-    ids = [c["tg_chat_id"] for c in chats]
-    tg = Chat.__table__.c.tg_chat_id
+    await bulk_insert(db, table(Chat), chats)
+    ids = [int(c["tg_chat_id"]) for c in chats]
+    tg = table(Chat).c.tg_chat_id
     async with db.read() as session:
         rows = (
-            await session.execute(
-                select(Chat.__table__.c.id, tg).where(tg.between(min(ids), max(ids)))
-            )
+            await sql(session, select(table(Chat).c.id, tg).where(tg.between(min(ids), max(ids))))
         ).all()
     pks = [pk for pk, _tg in rows]
     if with_members and kind == "private":
         members = [
-            {"tg_user_id": first_tg_id + i, "first_name": f"L{i}", "started_private": True,
-             "created_at": now}
+            {
+                "tg_user_id": first_tg_id + i,
+                "first_name": f"L{i}",
+                "started_private": True,
+                "created_at": now,
+            }
             for i in range(n)
         ]
-        await bulk_insert(db, Member.__table__, members)
+        await bulk_insert(db, table(Member), members)
         async with db.read() as session:
             mrows = (
-                await session.execute(
-                    select(Member.__table__.c.id, Member.__table__.c.tg_user_id)
-                )
+                await sql(session, select(table(Member).c.id, table(Member).c.tg_user_id))
             ).all()
         member_pk = {tg: pk for pk, tg in mrows}
         tg_of_chat = dict(rows)
         links = [
             {"chat_id": pk, "member_id": member_pk[tg_of_chat[pk]], "joined_at": now} for pk in pks
         ]
-        await bulk_insert(db, Membership.__table__, links)
+        await bulk_insert(db, table(Membership), links)
     return pks
 
 
@@ -198,4 +231,4 @@ def schedule_rows(
 
 async def populate_schedules(db: Database, rows: list[dict[str, Any]]) -> None:
     """Bulk-insert schedule rows."""
-    await bulk_insert(db, Schedule.__table__, rows)
+    await bulk_insert(db, table(Schedule), rows)

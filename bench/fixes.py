@@ -25,24 +25,26 @@ from bot.study import updates
 
 
 def _insert(db_or_session: Any) -> Any:
-    bind = db_or_session.bind if isinstance(db_or_session, AsyncSession) else db_or_session.engine
+    bind: Any = (
+        db_or_session.bind if isinstance(db_or_session, AsyncSession) else db_or_session.engine
+    )
     return pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
 
 
 async def first_time_upsert(db: Database, *, update_id: int, now: datetime) -> bool:
     """Proposed updates.first_time: one INSERT .. ON CONFLICT DO NOTHING instead of get + add."""
     async with db.begin() as session:
-        result = await session.execute(
+        result = await session.exec(
             _insert(db)(ProcessedUpdate)
             .values(update_id=update_id, seen_at=now)
             .on_conflict_do_nothing(index_elements=["update_id"])
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(result.rowcount)
 
 
 async def add_study_day_upsert(session: AsyncSession, *, member_pk: int, day: object) -> None:
-    """Proposed repo.add_study_day: one INSERT .. ON CONFLICT DO NOTHING instead of select + add."""
-    await session.execute(
+    """Proposed repo.add_study_day: INSERT .. ON CONFLICT DO NOTHING instead of select + add."""
+    await session.exec(
         _insert(session)(StudyDay)
         .values(member_id=member_pk, day=day)
         .on_conflict_do_nothing(index_elements=["member_id", "day"])
@@ -55,9 +57,21 @@ async def no_answer_lookup(session: AsyncSession, sent_pk: int, member_pk: int) 
 
 
 PATCHES: dict[str, tuple[Any, str, Any]] = {
-    "dedup as one upsert (bot/study/updates.py first_time)": (updates, "first_time", first_time_upsert),
-    "study day as one upsert (bot/db/repo.py add_study_day)": (repo, "add_study_day", add_study_day_upsert),
-    "no answer pre-check (learning._grade: drop repo.get_answer)": (repo, "get_answer", no_answer_lookup),
+    "dedup as one upsert (bot/study/updates.py first_time)": (
+        updates,
+        "first_time",
+        first_time_upsert,
+    ),
+    "study day as one upsert (bot/db/repo.py add_study_day)": (
+        repo,
+        "add_study_day",
+        add_study_day_upsert,
+    ),
+    "no answer pre-check (learning._grade: drop repo.get_answer)": (
+        repo,
+        "get_answer",
+        no_answer_lookup,
+    ),
 }
 
 
@@ -105,7 +119,7 @@ async def fixes(n: int, repeats: int) -> dict[str, Any]:
         "",
         *[f"- {name}" for name in names],
         "",
-        "| | updates/s (best wall) | wall runs | CPU ms / update (best) | SQL statements / update |",
+        "| | updates/s (best wall) | wall runs | CPU ms / update (best) | SQL statements/update |",
         "|---|---|---|---|---|",
         f"| before | {b:.1f} | {[round(x, 1) for x in before]} | {cb:.2f} | "
         f"{stats['before']['statements_per_update']} |",

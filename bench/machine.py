@@ -9,8 +9,15 @@ from importlib import metadata
 from typing import Any
 
 PACKAGES = (
-    "python-telegram-bot", "SQLAlchemy", "sqlmodel", "aiosqlite", "asyncpg", "APScheduler",
-    "fsrs", "pydantic", "psutil",
+    "python-telegram-bot",
+    "SQLAlchemy",
+    "sqlmodel",
+    "aiosqlite",
+    "asyncpg",
+    "APScheduler",
+    "fsrs",
+    "pydantic",
+    "psutil",
 )
 
 

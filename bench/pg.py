@@ -30,16 +30,37 @@ def pg_server() -> Iterator[tuple[Any | None, str]]:
     port = 6432 + os.getpid() % 1000  # names the socket file only: no TCP listener
     run: dict[str, Any] = {"check": True, "capture_output": True, "text": True, "timeout": 120}
     try:
-        subprocess.run(  # noqa: S603 - fixed arguments
-            _as_server_user([str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U",
-                             "postgres", "--no-sync"]),
+        subprocess.run(
+            _as_server_user(
+                [
+                    str(bin_dir / "initdb"),
+                    "-D",
+                    str(data),
+                    "-A",
+                    "trust",
+                    "-U",
+                    "postgres",
+                    "--no-sync",
+                ]
+            ),
             **run,
         )
         # Durable settings (fsync on), unlike the test fixture: these are performance figures.
         options = f"-p {port} -k {base} -c listen_addresses='' -c shared_buffers=128MB"
-        subprocess.run(  # noqa: S603
-            _as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l",
-                             str(base / "log"), "-w", "start"]),
+        subprocess.run(
+            _as_server_user(
+                [
+                    str(bin_dir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-o",
+                    options,
+                    "-l",
+                    str(base / "log"),
+                    "-w",
+                    "start",
+                ]
+            ),
             **run,
         )
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
@@ -49,9 +70,12 @@ def pg_server() -> Iterator[tuple[Any | None, str]]:
     try:
         yield PgServer(socket_dir=base, port=port), ""
     finally:
-        subprocess.run(  # noqa: S603
-            _as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w",
-                             "stop"]),
-            check=False, capture_output=True, timeout=60,
+        subprocess.run(
+            _as_server_user(
+                [str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]
+            ),
+            check=False,
+            capture_output=True,
+            timeout=60,
         )
         shutil.rmtree(base, ignore_errors=True)

@@ -7,15 +7,27 @@ import subprocess
 import sys
 from typing import Any
 
-from bench.common import ROOT, T0, fresh_db, populate_chats, populate_schedules, schedule_rows
-from bench.common import scratch_dir, sqlite_url
+from bench.common import (
+    ROOT,
+    T0,
+    fresh_db,
+    populate_chats,
+    populate_schedules,
+    schedule_rows,
+    scratch_dir,
+    sqlite_url,
+)
 from bench.tick import COURSE
 
 
 def _probe(*args: str) -> dict[str, Any]:
-    out = subprocess.run(  # noqa: S603 - our own module, fixed arguments
+    out = subprocess.run(
         [sys.executable, "-m", "bench.rss_probe", *args],
-        cwd=ROOT, check=True, capture_output=True, text=True, timeout=600,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result

@@ -44,8 +44,13 @@ async def run_bot(url: str) -> dict[str, Any]:
     api = FakeBotAPI(clock=clock)
     db = Database.from_url(url)
     app = build_application(
-        Settings(bot_token="123456:RSS-token", database_url=url), request=api, clock=clock,
-        catalog=catalog(), database=db, rate_limiter=False, start_jobs=False,
+        Settings(bot_token="123456:RSS-token", database_url=url),
+        request=api,
+        clock=clock,
+        catalog=catalog(),
+        database=db,
+        rate_limiter=False,
+        start_jobs=False,
     )
     own, path = delivery_claim()
     claim = own or bench_claim
@@ -57,8 +62,12 @@ async def run_bot(url: str) -> dict[str, Any]:
             await app.bot.send_message(10_000_000 + i, "<b>Lesson</b>", parse_mode=ParseMode.HTML)
         rss = vm_rss_mb()
         await app.post_shutdown(app)  # type: ignore[misc]
-    return {"rss_mb": round(rss, 1), "rss_after_start_mb": round(after_start, 1),
-            "claimed": claimed, "code_path": path}
+    return {
+        "rss_mb": round(rss, 1),
+        "rss_after_start_mb": round(after_start, 1),
+        "claimed": claimed,
+        "code_path": path,
+    }
 
 
 def main(argv: list[str]) -> int:

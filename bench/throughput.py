@@ -16,8 +16,19 @@ from sqlalchemy import event, func, select, text
 from telegram import Update
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-from bench.common import T0, bulk_insert, catalog, fresh_db, populate_chats, schedule_rows
-from bench.common import populate_schedules, scratch_dir, sqlite_url
+from bench.common import (
+    T0,
+    bulk_insert,
+    catalog,
+    fresh_db,
+    populate_chats,
+    populate_schedules,
+    schedule_rows,
+    scratch_dir,
+    sql,
+    sqlite_url,
+    table,
+)
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.content.schema import Catalog, Question
@@ -61,14 +72,19 @@ async def count_errors() -> AsyncIterator[ErrorCounter]:
 
 
 @asynccontextmanager
-async def real_bot(url: str, db: Database, cat: Catalog, clock: FakeClock) -> AsyncIterator[
-    tuple[TutorApp, FakeBotAPI]
-]:
+async def real_bot(
+    url: str, db: Database, cat: Catalog, clock: FakeClock
+) -> AsyncIterator[tuple[TutorApp, FakeBotAPI]]:
     """The real Application (every handler) over FakeBotAPI, no rate limiter, no jobs."""
     api = FakeBotAPI(clock=clock)
     settings = Settings(bot_token="123456:BENCH-token", database_url=url)
     app = build_application(
-        settings, request=api, clock=clock, catalog=cat, database=db, rate_limiter=False,
+        settings,
+        request=api,
+        clock=clock,
+        catalog=cat,
+        database=db,
+        rate_limiter=False,
         start_jobs=False,
     )
     async with app:
@@ -121,39 +137,41 @@ async def prepare_learners(
     await populate_schedules(db, schedule_rows(pks, now=T0))
     async with db.read() as session:
         rows = (
-            await session.execute(
-                select(Chat.__table__.c.id, Chat.__table__.c.tg_chat_id).where(
-                    Chat.__table__.c.id.in_(pks)
-                )
+            await sql(
+                session,
+                select(table(Chat).c.id, table(Chat).c.tg_chat_id).where(
+                    table(Chat).c.id.in_(pks)
+                ),
             )
         ).all()
         from bot.db.models import Member
 
         members = dict(
-            (
-                await session.execute(
-                    select(Member.__table__.c.tg_user_id, Member.__table__.c.id)
-                )
-            ).all()
+            (await sql(session, select(table(Member).c.tg_user_id, table(Member).c.id))).all()
         )
     rng = random.Random(11)
     sent, votes = [], []
     for i, (chat_pk, tg_id) in enumerate(rows):
         question = questions[i % len(questions)]
         row = _sent_row(
-            chat_pk=chat_pk, member_pk=members[tg_id], question=question,
-            poll_id=f"bench-poll-{tg_id}", rng=rng,
+            chat_pk=chat_pk,
+            member_pk=members[tg_id],
+            question=question,
+            poll_id=f"bench-poll-{tg_id}",
+            rng=rng,
         )
         sent.append(row)
-        votes.append((FakeUser(tg_id, f"L{i}"), row["poll_id"], _vote(question, row["option_order"], rng)))
-    await bulk_insert(db, SentQuestion.__table__, sent)
+        votes.append(
+            (FakeUser(tg_id, f"L{i}"), row["poll_id"], _vote(question, row["option_order"], rng))
+        )
+    await bulk_insert(db, table(SentQuestion), sent)
     return votes
 
 
 async def count_answers(db: Database) -> int:
     """Count stored answers."""
     async with db.read() as session:
-        return int((await session.execute(select(func.count()).select_from(Answer))).scalar_one())
+        return int((await sql(session, select(func.count()).select_from(Answer))).scalar_one())
 
 
 async def _time_updates(app: Any, updates: list[Update]) -> tuple[float, float]:
@@ -188,7 +206,7 @@ class StatementCounter:
                 self.hops += 1
                 return await original(conn, fn, *args, **kwargs)
 
-            aiosqlite.core.Connection._execute = counted  # type: ignore[method-assign]
+            aiosqlite.core.Connection._execute = counted  # type: ignore[method-assign,assignment]
 
     def _on_statement(self, *args: Any) -> None:
         statement = str(args[2])
@@ -210,17 +228,21 @@ async def statement_floor_ms(db: Database, n: int = 300) -> dict[str, float]:
     start = time.perf_counter()
     async with db.begin() as session:
         for _ in range(n):
-            await session.execute(text("SELECT 1"))
+            await sql(session, text("SELECT 1"))
     per_statement = (time.perf_counter() - start) / n
     start = time.perf_counter()
     for i in range(n):
         async with db.begin() as session:
-            await session.execute(
+            await sql(
+                session,
                 text("INSERT INTO keyvalue (key, value, updated_at) VALUES (:k, '', :t)"),
                 {"k": f"floor-{i}", "t": T0},
             )
     per_txn = (time.perf_counter() - start) / n
-    return {"statement_ms": round(per_statement * 1000, 3), "write_txn_ms": round(per_txn * 1000, 3)}
+    return {
+        "statement_ms": round(per_statement * 1000, 3),
+        "write_txn_ms": round(per_txn * 1000, 3),
+    }
 
 
 async def bot_rate(n: int, repeats: int, folder: Path, url: str | None = None) -> dict[str, Any]:
@@ -237,7 +259,9 @@ async def bot_rate(n: int, repeats: int, folder: Path, url: str | None = None) -
         factory = UpdateFactory(app.bot, clock=clock, first_update_id=1)
         for r in range(repeats):
             chunk = votes[r * n : (r + 1) * n]
-            updates = [factory.poll_answer(user, poll, option_ids) for user, poll, option_ids in chunk]
+            updates = [
+                factory.poll_answer(user, poll, option_ids) for user, poll, option_ids in chunk
+            ]
             before_answers = await count_answers(db)
             before_sent = len(api.sent("sendMessage"))
             seconds, cpu = await _time_updates(app, updates)
@@ -270,10 +294,17 @@ async def echo_rate(n: int, repeats: int) -> dict[str, Any]:
     api = FakeBotAPI()
 
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        assert update.effective_chat is not None and update.message is not None
+        assert update.effective_chat is not None
+        assert update.message is not None
         await context.bot.send_message(update.effective_chat.id, update.message.text or "")
 
-    app = ApplicationBuilder().token("123456:ECHO-token").request(api).get_updates_request(api).build()
+    app = (
+        ApplicationBuilder()
+        .token("123456:ECHO-token")
+        .request(api)
+        .get_updates_request(api)
+        .build()
+    )
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
     runs: list[float] = []
     cpu_runs: list[float] = []
@@ -340,17 +371,21 @@ async def answers_lost(members: int) -> dict[str, Any]:
         await populate_schedules(db, schedule_rows(pks, now=T0))
         question = next(q for q in course.questions if not q.is_multiple)
         row = _sent_row(
-            chat_pk=pks[0], member_pk=None, question=question, poll_id="bench-group-poll",
+            chat_pk=pks[0],
+            member_pk=None,
+            question=question,
+            poll_id="bench-group-poll",
             rng=random.Random(3),
         )
         row["purpose"] = "lesson"
-        await bulk_insert(db, SentQuestion.__table__, [row])
+        await bulk_insert(db, table(SentQuestion), [row])
         rng = random.Random(5)
         async with count_errors() as errors, real_bot(url, db, cat, clock) as (app, _api):
             factory = UpdateFactory(app.bot, clock=clock, first_update_id=1)
             updates = [
                 factory.poll_answer(
-                    FakeUser(30_000_000 + i, f"M{i}"), "bench-group-poll",
+                    FakeUser(30_000_000 + i, f"M{i}"),
+                    "bench-group-poll",
                     _vote(question, row["option_order"], rng),
                 )
                 for i in range(members)

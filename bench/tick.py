@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -22,7 +21,9 @@ from bench.common import (
     schedule_rows,
     scratch_dir,
     spec_row,
+    sql,
     sqlite_url,
+    table,
 )
 from bot.config import Settings
 from bot.db.engine import Database
@@ -33,8 +34,8 @@ COURSE = "itil4-customer"
 GRACE = Settings().catch_up_grace
 Claim = Callable[[Database, datetime, int], Awaitable[int]]
 
-_S = Schedule.__table__.c
-_C = Chat.__table__.c
+_S = table(Schedule).c
+_C = table(Chat).c
 
 
 async def bench_claim(db: Database, now: datetime, limit: int) -> int:
@@ -46,12 +47,13 @@ async def bench_claim(db: Database, now: datetime, limit: int) -> int:
     """
     async with db.begin() as session:
         rows = (
-            await session.execute(
+            await sql(
+                session,
                 select(_S.id, _S.chat_id, _S.times, _S.days, _S.timezone, _S.next_due_at)
-                .join(Chat.__table__, _C.id == _S.chat_id)
+                .join(table(Chat), _C.id == _S.chat_id)
                 .where(and_(_S.next_due_at <= now, _C.active.is_(True)))
                 .order_by(_S.next_due_at)
-                .limit(limit)
+                .limit(limit),
             )
         ).all()
         if not rows:
@@ -64,14 +66,20 @@ async def bench_claim(db: Database, now: datetime, limit: int) -> int:
             plan = plan_catch_up(spec, due_at=due, now=now, grace=GRACE)
             slot = plan.deliver_slot or due
             deliveries.append(
-                {"chat_id": chat_pk, "kind": "lesson", "slot_at": slot,
-                 "status": "claimed" if not plan.skipped else "skipped", "attempts": 1,
-                 "claimed_at": now}
+                {
+                    "chat_id": chat_pk,
+                    "kind": "lesson",
+                    "slot_at": slot,
+                    "status": "claimed" if not plan.skipped else "skipped",
+                    "attempts": 1,
+                    "claimed_at": now,
+                }
             )
             moves.append({"b_id": sid, "b_next": plan.next_due, "b_last": slot})
-        await session.execute(insert(Delivery.__table__), deliveries)
-        await session.execute(
-            update(Schedule.__table__)
+        await sql(session, insert(table(Delivery)), deliveries)
+        await sql(
+            session,
+            update(table(Schedule))
             .where(_S.id == bindparam("b_id"))
             .values(next_due_at=bindparam("b_next"), last_slot_at=bindparam("b_last")),
             moves,
@@ -81,35 +89,29 @@ async def bench_claim(db: Database, now: datetime, limit: int) -> int:
 
 def delivery_claim() -> tuple[Claim | None, str]:
     """The delivery engineer's claim use case when it exists (else None and why)."""
-    for module_name in ("bot.study.delivery", "bot.scheduling.tick"):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        for name in ("claim_due", "claim_due_deliveries", "claim"):
-            fn = getattr(module, name, None)
-            if fn is None:
-                continue
+    try:
+        from bot.study import delivery
+    except ImportError:
+        return None, "bench.tick.bench_claim (no delivery claim use case in bot/ yet)"
 
-            async def call(db: Database, now: datetime, limit: int, _fn: Any = fn) -> int:
-                claimed = await _fn(db, now=now, limit=limit)
-                return len(claimed) if hasattr(claimed, "__len__") else int(claimed)
+    async def call(db: Database, now: datetime, limit: int) -> int:
+        report = await delivery.claim_due(db, now=now, grace=GRACE, batch=limit)
+        return len(report.claimed)
 
-            return call, f"{module_name}.{name}"
-    return None, "bench.tick.bench_claim (no delivery claim use case in bot/ yet)"
+    return call, "bot.study.delivery.claim_due (the delivery tick's claim transaction)"
 
 
 async def claim_plan(db: Database, now: datetime) -> str:
     """SQLite's plan for the due-row query (shows whether the index is used)."""
     if not db.is_sqlite:
         return "n/a"
-    sql = (
+    query = (
         "EXPLAIN QUERY PLAN SELECT schedule.id FROM schedule JOIN chat ON chat.id = "
         "schedule.chat_id WHERE schedule.next_due_at <= :now AND chat.active = 1 "
         "ORDER BY schedule.next_due_at LIMIT 100"
     )
     async with db.read() as session:
-        rows = (await session.execute(text(sql), {"now": now.strftime("%Y-%m-%d %H:%M:%S")})).all()
+        rows = (await sql(session, text(query), {"now": now.strftime("%Y-%m-%d %H:%M:%S")})).all()
     return "; ".join(str(r[-1]) for r in rows)
 
 
@@ -120,7 +122,7 @@ async def tick_claim_ms(
     own, path = delivery_claim()
     claim = claim or own or bench_claim
     if claim is bench_claim:
-        path = "bench.tick.bench_claim (no delivery claim use case in bot/ yet)"
+        path = "bench.tick.bench_claim (the bench's own claim query)"
     with scratch_dir("tick") as folder:
         db = await fresh_db(url or sqlite_url(folder, "tick.db"))
         pks = await populate_chats(db, chats, course_id=COURSE, now=T0)
@@ -163,8 +165,10 @@ async def schedule_load(chats: int) -> dict[str, Any]:
 
     rng = random.Random(7)
     specs = [spec_row(rng) for _ in range(chats)]
-    cron_days = {"mon,tue,wed,thu,fri": "mon,tue,wed,thu,fri", "mon,tue,wed,thu,fri,sat,sun":
-                 "mon,tue,wed,thu,fri,sat,sun"}
+    cron_days = {
+        "mon,tue,wed,thu,fri": "mon,tue,wed,thu,fri",
+        "mon,tue,wed,thu,fri,sat,sun": "mon,tue,wed,thu,fri,sat,sun",
+    }
 
     async def remind(chat: int) -> None:  # never runs: the clock is not advanced
         return None
@@ -182,8 +186,14 @@ async def schedule_load(chats: int) -> dict[str, Any]:
             trigger = CronTrigger(
                 hour=hour, minute=minute, second=0, day_of_week=cron_days[days], timezone=zone
             )
-            scheduler.add_job(remind, trigger, args=(chat,), id=f"daily-{chat}-{at}",
-                              misfire_grace_time=None, coalesce=True)
+            scheduler.add_job(
+                remind,
+                trigger,
+                args=(chat,),
+                id=f"daily-{chat}-{at}",
+                misfire_grace_time=None,
+                coalesce=True,
+            )
             jobs += 1
     aps_seconds = time.perf_counter() - start
     rss_delta = _rss_mb() - rss_before
@@ -195,12 +205,17 @@ async def schedule_load(chats: int) -> dict[str, Any]:
         pks = await populate_chats(db, chats, course_id=COURSE, now=T0)
         start = time.perf_counter()
         rows = [
-            {"chat_id": pk, "times": times, "days": days, "timezone": tz,
-             "next_due_at": due_of(times, days, tz, after=T0)}
+            {
+                "chat_id": pk,
+                "times": times,
+                "days": days,
+                "timezone": tz,
+                "next_due_at": due_of(times, days, tz, after=T0),
+            }
             for pk, (times, days, tz) in zip(pks, specs, strict=True)
         ]
         compute_seconds = time.perf_counter() - start
-        await bulk_insert(db, Schedule.__table__, rows)
+        await bulk_insert(db, table(Schedule), rows)
         table_seconds = time.perf_counter() - start
         await db.dispose()
     return {

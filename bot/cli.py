@@ -117,9 +117,25 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def run_bot(settings: Settings) -> int:
     """Run the bot against the Bot API until SIGINT/SIGTERM; return the exit code."""
+    from bot.db.lease import AlreadyRunning, acquire_delivery_lock
+    from bot.tg import jobs
     from bot.tg.app import ALLOWED_UPDATES, build_application
 
-    app = build_application(settings)
+    try:  # one process per SQLite database: refuse before talking to Telegram at all
+        lock = acquire_delivery_lock(settings)
+    except AlreadyRunning as exc:
+        print(f"tutorbot: {exc}", file=sys.stderr)
+        return 1
+    with lock:
+        app = build_application(settings)
+        app.bot_data.extras[jobs.LOCK_KEY] = lock  # jobs.install reuses the held lock
+        _serve(app, settings, ALLOWED_UPDATES)
+    log.info("stopped")
+    return 0
+
+
+def _serve(app: Any, settings: Settings, allowed_updates: list[str]) -> None:
+    """Block in PTB's polling or webhook loop until a stop signal."""
     if settings.webhook_url:
         secret = settings.webhook_secret or secrets.token_urlsafe(32)
         log.info(
@@ -134,14 +150,12 @@ def run_bot(settings: Settings) -> int:
             url_path=settings.webhook_path,
             webhook_url=settings.webhook_url,
             secret_token=secret,
-            allowed_updates=ALLOWED_UPDATES,
+            allowed_updates=allowed_updates,
             drop_pending_updates=False,
         )
     else:
         log.info("starting long polling against %s", settings.base_url)
-        app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
-    log.info("stopped")
-    return 0
+        app.run_polling(allowed_updates=allowed_updates, drop_pending_updates=False)
 
 
 def cmd_playground(args: argparse.Namespace) -> int:

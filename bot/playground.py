@@ -19,7 +19,9 @@ from telegram import Update
 from bot.config import Settings
 from bot.content.loader import load_catalog
 from bot.content.markup import strip_html
-from bot.content.schema import ContentErrors
+from bot.content.schema import Catalog, ContentErrors
+from bot.db.lease import AlreadyRunning, DeliveryLock, acquire_delivery_lock
+from bot.tg import jobs
 from bot.tg.app import build_application
 from bot.tg.context import TutorApp
 from bot.tg.fakeapi import Call, FakeBotAPI
@@ -279,16 +281,40 @@ async def run_playground(
         output.write(f"cannot load the courses in {settings.lessons_dir}:\n{exc}\n")
         return 1
     settings = dataclasses.replace(settings, database_url=f"sqlite+aiosqlite:///{db_path}")
+    lock = None
+    if start_jobs:  # scheduled deliveries: one process per database file
+        try:
+            lock = acquire_delivery_lock(settings)
+        except AlreadyRunning as exc:
+            output.write(f"{exc}\n")
+            return 1
+    try:
+        return await _chat(settings, catalog, input_stream, output, db_path, lock)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+async def _chat(
+    settings: Settings,
+    catalog: Catalog,
+    input_stream: TextIO,
+    output: TextIO,
+    db_path: Path,
+    lock: DeliveryLock | None,
+) -> int:
     api = PlaygroundAPI()
     screen = Screen(api, output, ansi=_is_tty(output))
     app = build_application(
-        settings, request=api, catalog=catalog, rate_limiter=False, start_jobs=start_jobs
+        settings, request=api, catalog=catalog, rate_limiter=False, start_jobs=lock is not None
     )
+    if lock is not None:
+        app.bot_data.extras[jobs.LOCK_KEY] = lock  # jobs.install reuses the held lock
     interactive = _is_tty(input_stream)
     async with app:
         await app.post_init(app)  # type: ignore[misc]
         api.listeners.append(screen.on_call)
-        if start_jobs:
+        if lock is not None:
             await app.start()  # the JobQueue (scheduled deliveries); no Updater: we feed updates
         try:
             output.write(BANNER + f"(database: {db_path})\n\n")

@@ -34,13 +34,15 @@ def exam_buttons(rig: BotRig, chat_id: int) -> tuple[int, list[str]]:
 
 async def answer_exam_question(rig: BotRig, user: FakeUser, *, right: bool) -> str:
     """Answer the newest exam question right or wrong (toggling and submitting if multiple)."""
-    sent_id, data = exam_buttons(rig, user.id)
+    sent_id, _ = exam_buttons(rig, user.id)
     async with rig.db.read() as s:
         sent = (await s.exec(select(SentQuestion).where(SentQuestion.id == sent_id))).one()
     course = rig.app.bot_data.catalog.course(sent.course_id)
     question = course.question(sent.question_id)
     correct = sorted(to_displayed(sent.option_order, question.correct_ids))
-    chosen = correct if right else [i for i in range(len(sent.option_order)) if i not in correct][:1]
+    chosen = (
+        correct if right else [i for i in range(len(sent.option_order)) if i not in correct][:1]
+    )
     if question.is_multiple:
         for i in chosen:
             await rig.press(user, f"ex:t:{sent_id}:{i}")

@@ -16,7 +16,6 @@ from tests.test_groups_kit import (
     answers,
     ask_group,
     chat_row,
-    context_of,
     member_change,
     ready_group,
     remove_bot,

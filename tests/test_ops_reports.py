@@ -1,4 +1,4 @@
-""" "Report this question" end to end: button, optional reason by reply, forged presses, pauses."""
+"""The "report this question" flow: button, optional reason by reply, forged presses, pauses."""
 
 from __future__ import annotations
 
@@ -9,13 +9,11 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot.clock import FakeClock
 from bot.db.models import QuestionReport, SentQuestion
 from bot.study import ops
-from bot.tg.fakeapi import FakeBotAPI
 from bot.tg.fakeupdates import FakeUser
 from bot.tg.handlers import ops as ops_handlers
-from tests.botkit import ADA, BOB, T0, BotRig
+from tests.botkit import ADA, BOB, BotRig
 from tests.botkit import running_bot as _running_bot
 
 GROUP = -100777
@@ -24,20 +22,6 @@ _OPS_CALLBACKS = {
     ops_handlers.receive_report_reason,
     ops_handlers.stats,
 }
-
-
-class ForceReplyAPI(FakeBotAPI):
-    """The fake API, but like Telegram a sent message only carries an *inline* keyboard.
-
-    (bot/tg/fakeapi.py echoes any reply_markup, so a ForceReply breaks Message.de_json.)
-    """
-
-    def _new_message(self, p: dict[str, Any], **content: Any) -> dict[str, Any]:
-        message = super()._new_message(p, **content)
-        markup = message.get("reply_markup")
-        if isinstance(markup, dict) and "inline_keyboard" not in markup:
-            del message["reply_markup"]
-        return message
 
 
 def ops_first(rig: BotRig) -> BotRig:
@@ -55,11 +39,8 @@ def ops_first(rig: BotRig) -> BotRig:
 
 @asynccontextmanager
 async def running_bot(tmp_path: Path, **kwargs: Any) -> AsyncIterator[BotRig]:
-    """botkit.running_bot with the ForceReply-aware fake API and ops handlers first."""
-    clock = FakeClock(T0)
-    async with _running_bot(
-        tmp_path, clock=clock, api=ForceReplyAPI(clock=clock), **kwargs
-    ) as rig:
+    """botkit.running_bot with this feature's handlers first."""
+    async with _running_bot(tmp_path, **kwargs) as rig:
         yield ops_first(rig)
 
 

@@ -13,6 +13,7 @@ import pytest
 from bot.config import Settings
 from bot.content.loader import load_catalog
 from bot.content.schema import Catalog, ContentErrors
+from bot.db.lease import acquire_delivery_lock
 from bot.playground import Choice, Screen, run_playground
 from bot.tg.fakeapi import Call, FakeBotAPI
 from tests.botkit import MINI, REAL_LESSONS
@@ -126,6 +127,20 @@ async def test_jobs_start_and_stop_cleanly(tmp_path: Path) -> None:
     )
     assert code == 0
     assert "/lesson" in output.getvalue().split("You: /help", 1)[1]
+
+
+async def test_a_second_playground_on_the_same_file_refuses_to_start(tmp_path: Path) -> None:
+    db_path = tmp_path / "pg.db"
+    output = io.StringIO()
+    with acquire_delivery_lock(f"sqlite+aiosqlite:///{db_path}"):
+        code = await run_playground(
+            settings=Settings(lessons_dir=MINI),
+            input_stream=ScriptedInput(["/start"], output),
+            output=output,
+            db_path=db_path,
+        )
+    assert code == 1
+    assert "already delivering" in output.getvalue() and "You: /start" not in output.getvalue()
 
 
 async def test_a_number_with_no_choice_shown_is_sent_as_text_and_a_bad_number_is_refused(

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import socket
+import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,10 @@ import httpx
 import pytest
 
 from bot import cli
+from bot.db.lease import acquire_delivery_lock
 from bot.tg.app import ALLOWED_UPDATES, build_application
 from bot.tg.fakeapi import Call, FakeBotAPI
+from bot.tg.jobs import LOCK_KEY
 from tests.botkit import MINI, make_settings
 
 SECRET = "s3cret-token_1"
@@ -112,9 +115,12 @@ class FakeApp:
     def __init__(self) -> None:
         self.polling: dict[str, Any] | None = None
         self.webhook: dict[str, Any] | None = None
+        self.bot_data = types.SimpleNamespace(extras={})
+        self.lock_held_while_running = False
 
     def run_polling(self, **kwargs: Any) -> None:
         self.polling = kwargs
+        self.lock_held_while_running = self.bot_data.extras[LOCK_KEY].held
 
     def run_webhook(self, **kwargs: Any) -> None:
         self.webhook = kwargs
@@ -142,6 +148,19 @@ def test_run_with_a_token_polls_without_dropping_updates(fake_app: FakeApp) -> N
     assert cli.main(["run"]) == 0
     assert fake_app.polling == {"allowed_updates": ALLOWED_UPDATES, "drop_pending_updates": False}
     assert fake_app.webhook is None
+    assert fake_app.lock_held_while_running  # handed to the jobs, released after the run
+    assert not fake_app.bot_data.extras[LOCK_KEY].held
+
+
+def test_a_second_run_on_the_same_database_refuses_to_start(
+    fake_app: FakeApp, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with acquire_delivery_lock(f"sqlite+aiosqlite:///{tmp_path / 'run.db'}"):
+        assert cli.main(["run"]) == 1
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "already delivering" in err
+    assert fake_app.polling is None and fake_app.webhook is None
+    assert cli.main(["run"]) == 0  # once the first one stopped, a new one starts
 
 
 @pytest.mark.parametrize(("secret", "fixed"), [("my-secret", True), (None, False)])

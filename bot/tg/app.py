@@ -119,11 +119,11 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         CallbackQueryHandler(quiz.next_button, pattern=rf"^{render.CB_NEXT}:"),
         CallbackQueryHandler(quiz.mark_unsure, pattern=rf"^{render.CB_UNSURE}:"),
         PollAnswerHandler(quiz.receive_poll_answer),
+        *ops.handlers(),  # narrow (report replies, /stats): before settings' private-text handler
         *settings.handlers(),
         *srs.handlers(),
         *exam.handlers(),
         *groups.handlers(),
-        *ops.handlers(),
         # Catch-alls last: unknown commands, stray buttons, free text.
         MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, fallback.unknown_command),
         CallbackQueryHandler(_stray_button),
