@@ -253,12 +253,16 @@ async def fanout(
 
         async with app:
             await app.post_init(app)  # type: ignore[misc]
+            options: dict[str, Any] = {}
+            if not real_content:
+                options["compose"] = light
+            if mark_batch is not None:
+                options["mark_batch"] = mark_batch
             deliverer = jobs.make_deliverer(
                 app,
                 limits=PacingLimits(time_scale=scale),
                 heartbeat_path=None,
-                **({} if real_content else {"compose": light}),
-                **({} if mark_batch is None else {"mark_batch": mark_batch}),
+                **options,
             )
             api.clear()
             start = time.monotonic()
@@ -282,5 +286,5 @@ async def fanout(
     )
     if mark_batch is not None:
         out["code_path"] += f", mark_batch={mark_batch}"
-    out["tick_report"] = {k: getattr(report, k) for k in report.__slots__}  # type: ignore[attr-defined]
+    out["tick_report"] = {k: getattr(report, k) for k in report.__slots__}
     return out

@@ -30,10 +30,8 @@ def vm_rss_mb() -> float:
 
 async def run_bot(url: str) -> dict[str, Any]:
     """Start the bot on `url`, run one tick, report memory."""
-    from telegram.constants import ParseMode
-
     from bench.common import T0, catalog
-    from bench.tick import bench_claim, delivery_claim
+    from bench.tick import bench_claim
     from bot.clock import FakeClock
     from bot.config import Settings
     from bot.db.engine import Database
@@ -52,14 +50,23 @@ async def run_bot(url: str) -> dict[str, Any]:
         rate_limiter=False,
         start_jobs=False,
     )
-    own, path = delivery_claim()
-    claim = own or bench_claim
     async with app:
         await app.post_init(app)  # type: ignore[misc]
         after_start = vm_rss_mb()
-        claimed = await claim(db, clock(), 100)
-        for i in range(claimed):  # the tick's sends (the fallback claim returns a count)
-            await app.bot.send_message(10_000_000 + i, "<b>Lesson</b>", parse_mode=ParseMode.HTML)
+        try:
+            from bot.scheduling.pacing import PacingLimits
+            from bot.tg import jobs
+
+            deliverer = jobs.make_deliverer(
+                app, limits=PacingLimits(time_scale=100.0), heartbeat_path=None
+            )
+            report = await deliverer.tick()  # claim, prepare, send (paced), mark
+            claimed, path = report.claimed, "bot.scheduling.tick.Deliverer.tick"
+        except ImportError:
+            claimed = await bench_claim(db, clock(), 100)
+            for i in range(claimed):  # the fallback claim returns a count: send that many
+                await app.bot.send_message(10_000_000 + i, "<b>Lesson</b>", parse_mode="HTML")
+            path = "bench.tick.bench_claim + send_message"
         rss = vm_rss_mb()
         await app.post_shutdown(app)  # type: ignore[misc]
     return {

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -60,7 +61,7 @@ async def seed(db_file: Path, count: int) -> None:
 
 
 async def pending(db: Database, now: datetime) -> int:
-    """Count what a later tick could still send: due schedules, claimed and retry rows."""
+    """Count what a later tick could still send: due schedules, queued/claimed/retry rows."""
     async with db.read() as s:
         due = (
             await s.exec(
@@ -71,7 +72,7 @@ async def pending(db: Database, now: datetime) -> int:
             await s.exec(
                 select(func.count())
                 .select_from(Delivery)
-                .where(col(Delivery.status).in_(["claimed", "retry"]))
+                .where(col(Delivery.status).in_(["queued", "claimed", "retry"]))
             )
         ).one()
     return int(due) + int(open_rows)
@@ -80,7 +81,8 @@ async def pending(db: Database, now: datetime) -> int:
 async def run(db_file: Path, log_file: Path, start: datetime, max_in_flight: int) -> int:
     """Deliver until nothing is left; every successful send is logged durably first."""
     clock = FakeClock(start)
-    api = FakeBotAPI(clock=clock)
+    # Telegram's poll ids are unique forever; a restarted fake must not hand out old ones.
+    api = FakeBotAPI(clock=clock, first_poll_id=int(start.timestamp()) * 10)
     fd = os.open(log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def record(call: Call) -> None:
@@ -125,6 +127,7 @@ def run_args(args: list[str]) -> int:
 
 def serve() -> int:
     """Fork a child per "run ..." line on stdin; print its PID; the test waits and kills."""
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped as they exit
     print("SERVING", flush=True)
     for line in sys.stdin:
         words = line.split()
@@ -133,6 +136,7 @@ def serve() -> int:
         out_file = words[1]
         pid = os.fork()
         if pid == 0:  # the child: output to its own file, never back through the pipe
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             out = os.open(out_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             os.dup2(out, 1)
             os.dup2(out, 2)

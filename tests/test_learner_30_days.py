@@ -8,8 +8,8 @@ limit says no. One day is skipped. At the end: a mock exam and /progress.
 from __future__ import annotations
 
 from collections import defaultdict
-from itertools import pairwise
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 from sqlmodel import col, select

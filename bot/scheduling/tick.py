@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
 SendFn = Callable[[Bot, int], Awaitable[Message]]
+_EPS = 1e-6  # clock seconds: float timestamps near 2e9 carry ~2e-7 s of rounding
 MAX_FLOOD_RETRIES = 8  # a slot that keeps meeting 429s is given up after this many attempts
 
 
@@ -114,6 +115,7 @@ class _Run:
     chat_id: int
     done: int = 0  # messages sent
     busy: bool = False  # a send is in flight
+    started: bool = False  # marked "claimed" (in flight) in the database
     finished: bool = False
     fired: set[int] = field(default_factory=set)
     message_id: int | None = None
@@ -259,7 +261,7 @@ class Deliverer:
             if run.finished or step.index < run.done:
                 heapq.heappop(heap)
                 continue
-            if step.at < self.pacer.paused_until or (step.index > run.done or run.busy):
+            if step.at < self.pacer.paused_until - _EPS or step.index > run.done or run.busy:
                 # paused by a 429, or the previous message of this chat is not out yet
                 heapq.heappop(heap)
                 self._push(
@@ -270,7 +272,7 @@ class Deliverer:
                 )
                 continue
             wait = step.at - now_s
-            if wait > 1e-6:
+            if wait > _EPS:
                 await self.sleep(wait)
                 continue
             heapq.heappop(heap)
@@ -311,6 +313,17 @@ class Deliverer:
         outgoing = run.parcel.messages[index]
         claim = run.claim
         try:
+            if not run.started:  # queued -> claimed: from here on a crash loses it, never resends
+                run.started = True
+                if not await delivery.start_sending(
+                    self.db, delivery_id=claim.delivery_id, attempts=claim.attempts
+                ):
+                    log.warning("delivery %s: no longer ours, not sent", claim.delivery_id)
+                    run.finished = True  # nothing recorded: the row belongs to someone else
+                    for unsent in run.parcel.messages:
+                        if unsent.abandon is not None:
+                            await unsent.abandon()
+                    return
             message = await outgoing.send(self.bot, run.chat_id)
         except RetryAfter as exc:
             seconds = retry_after_seconds(exc)

@@ -2,8 +2,11 @@
 
 Claim, then send, then mark: `claim_due` inserts one Delivery row per (chat, kind, slot) in a
 short write transaction (the unique key makes a slot claimable once, ever), the caller sends
-after the commit, and `record_results` marks the rows. A row left "claimed" by a crash is never
-resent: once it is older than the lease it becomes "lost" (and is logged).
+after the commit, and `record_results` marks the rows. A claimed slot is "queued" until
+`start_sending` makes it "claimed" just before its first message goes out. After a crash, once
+older than the lease, a row left "claimed" becomes "lost" (logged, never resent: it may have
+reached the chat) and a row left "queued" (never started) is retried: a crash loses only the
+sends in flight.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ log = logging.getLogger(__name__)
 
 LESSON = "lesson"  # Delivery.kind of a scheduled slot
 LEASE = timedelta(minutes=10)  # a claimed row older than this was lost in a crash
+QUEUED = "queued"  # claimed by a tick, nothing sent yet (a crash here loses nothing)
 HEARTBEAT_KEY = "tick_heartbeat"
 _SLOT_KEY = ["chat_id", "kind", "slot_at"]
 
@@ -65,7 +69,7 @@ class ClaimReport:
     claimed: tuple[Claimed, ...]
     rows_seen: int  # schedules and retry rows examined (== batch: more may be due)
     skipped: int  # missed slots recorded as skipped (downtime beyond grace, inactive chats)
-    lost: int  # rows found stuck in "claimed" and marked lost
+    lost: int  # rows found stuck in "claimed" (in flight at a crash) and marked lost
     duplicates: int  # slots that already had a row: never sent twice
 
 
@@ -124,30 +128,53 @@ def claim_retries_query(limit: int, now: datetime) -> Any:
 
 
 async def _expire_lost(session: AsyncSession, *, now: datetime, lease: timedelta) -> int:
-    """Mark rows stuck in "claimed" (a crash between claim and mark) as lost, never resent."""
+    """Recover the rows a crash left behind; return how many were lost.
+
+    "claimed" rows may have reached the chat: they become "lost", never resent. "queued" rows
+    were never started: they are retried (the claim checks the grace again).
+    """
     stale = (
         await session.exec(
-            select(Delivery.id, Delivery.chat_id, Delivery.slot_at, Delivery.claimed_at).where(
-                Delivery.status == "claimed", col(Delivery.claimed_at) < now - lease
+            select(Delivery).where(
+                col(Delivery.status).in_(["claimed", QUEUED]),
+                col(Delivery.claimed_at) < now - lease,
             )
         )
     ).all()
-    for delivery_id, chat_pk, slot_at, claimed_at in stale:
+    lost = 0
+    for row in stale:
+        started = row.status == "claimed"
         log.warning(
-            "delivery %s (chat #%s, slot %s) was claimed at %s and never marked: "
-            "marked lost, not resent",
-            delivery_id,
-            chat_pk,
-            slot_at.isoformat(),
-            claimed_at.isoformat(),
+            "delivery %s (chat #%s, slot %s) was claimed at %s and never marked: %s",
+            row.id,
+            row.chat_id,
+            row.slot_at.isoformat(),
+            row.claimed_at.isoformat(),
+            "marked lost, not resent" if started else "never started, retried",
         )
-    if stale:
-        await session.exec(
+        if started:
+            lost += 1
+            row.status, row.error = "lost", "claimed but never marked (crash?); not resent"
+        else:
+            row.status, row.retry_at = "retry", now
+            row.error = "queued, never started (crash?)"
+        session.add(row)
+    return lost
+
+
+async def start_sending(db: Database, *, delivery_id: int, attempts: int) -> bool:
+    """Mark a queued delivery "claimed" before its first send; False when it is not ours."""
+    async with db.begin() as session:
+        result = await session.exec(
             update(Delivery)
-            .where(col(Delivery.id).in_([row[0] for row in stale]))
-            .values(status="lost", error="claimed but never marked (crash?); not resent")
+            .where(
+                col(Delivery.id) == delivery_id,
+                col(Delivery.status) == QUEUED,
+                col(Delivery.attempts) == attempts,  # not re-queued and claimed again since
+            )
+            .values(status="claimed")
         )
-    return len(stale)
+        return bool(result.rowcount)
 
 
 async def _beat(session: AsyncSession, now: datetime) -> None:
@@ -218,7 +245,7 @@ async def claim_due(
                 delivery.status = "skipped"
                 delivery.error = f"retry came {now - delivery.slot_at} late"
             else:
-                delivery.status = "claimed"
+                delivery.status = QUEUED
                 delivery.attempts += 1
                 delivery.claimed_at = now
                 delivery.retry_at = None
@@ -271,7 +298,7 @@ async def claim_due(
                     "chat_id": chat.id,
                     "kind": LESSON,
                     "slot_at": slot,
-                    "status": "skipped" if plan.skipped else "claimed",
+                    "status": "skipped" if plan.skipped else QUEUED,
                     "attempts": 0 if plan.skipped else 1,
                     "claimed_at": now,
                     "error": f"missed by {now - slot}" if plan.skipped else None,

@@ -114,12 +114,20 @@ class FloodLimits:
 class FakeBotAPI(BaseRequest):
     """In-memory Bot API that answers the methods tutorbot uses and records every call."""
 
-    def __init__(self, *, clock: Clock = utcnow, bot_user: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        clock: Clock = utcnow,
+        bot_user: dict[str, Any] | None = None,
+        first_poll_id: int = 1,
+    ) -> None:
         self.calls: list[Call] = []
         self.bot_user = dict(bot_user or BOT_USER)
         self.clock = clock
         self.fail_next: dict[str, list[Fault]] = defaultdict(list)
         self.fail_chat: dict[int, Fault] = {}
+        # Exceptions to raise from the transport itself (e.g. telegram.error.TimedOut), per method.
+        self.raise_next: dict[str, list[BaseException]] = defaultdict(list)
         self.admins: dict[int, set[int]] = defaultdict(set)
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.commands: list[dict[str, Any]] = []
@@ -127,7 +135,7 @@ class FakeBotAPI(BaseRequest):
         self.time_source: Callable[[], float] | None = None
         self.listeners: list[Callable[[Call], None]] = []
         self._message_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
-        self._poll_ids = itertools.count(1)
+        self._poll_ids = itertools.count(first_poll_id)  # a restarted fake must not reuse ids
         self._file_ids = itertools.count(1)
 
     # -- BaseRequest ---------------------------------------------------------------------------
@@ -157,6 +165,9 @@ class FakeBotAPI(BaseRequest):
         params = dict(request_data.parameters) if request_data else {}
         call = Call(api, params)
         self.calls.append(call)
+        if self.raise_next.get(api):
+            call.status = 0  # never answered: the transport failed (nothing was sent)
+            raise self.raise_next[api].pop(0)
         status, body = self._answer(api, params)
         call.status = status
         call.result = body.get("result")
