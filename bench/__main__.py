@@ -111,7 +111,16 @@ def main(argv: list[str] | None = None) -> int:
         help=f"run only this case (repeatable): {', '.join(CASES)}",
     )
     parser.add_argument("--out", type=Path, default=HERE, help="folder for the two files")
+    parser.add_argument(
+        "--render",
+        action="store_true",
+        help="only re-render RESULTS.md from an existing results.json",
+    )
     args = parser.parse_args(argv)
+    if args.render:
+        results = json.loads((args.out / "results.json").read_text(encoding="utf-8"))
+        (args.out / "RESULTS.md").write_text(report.markdown(results), encoding="utf-8")
+        return 0
     size = QUICK if args.quick else FULL
     names = args.only or list(CASES)
     started = datetime.now(UTC)

@@ -165,6 +165,8 @@ async def populate_chats(
     now: datetime = T0,
 ) -> list[int]:
     """Insert `n` enrolled chats (optionally a member each, linked); return their primary keys."""
+    if n <= 0:
+        return []
     chats: list[dict[str, Any]] = [
         {
             "tg_chat_id": first_tg_id + i if kind == "private" else -(first_tg_id + i),

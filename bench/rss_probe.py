@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
 from typing import Any
 
 
@@ -32,13 +33,16 @@ async def run_bot(url: str) -> dict[str, Any]:
     """Start the bot on `url`, run one tick, report memory."""
     from bench.common import T0, catalog
     from bench.tick import bench_claim
-    from bot.clock import FakeClock
     from bot.config import Settings
     from bot.db.engine import Database
     from bot.tg.app import build_application
     from bot.tg.fakeapi import FakeBotAPI
 
-    clock = FakeClock(T0 + timedelta(seconds=1))
+    origin = time.monotonic()
+
+    def clock() -> datetime:  # real time, shifted so the populated rows are due
+        return T0 + timedelta(seconds=1 + time.monotonic() - origin)
+
     api = FakeBotAPI(clock=clock)
     db = Database.from_url(url)
     app = build_application(
@@ -58,7 +62,7 @@ async def run_bot(url: str) -> dict[str, Any]:
             from bot.tg import jobs
 
             deliverer = jobs.make_deliverer(
-                app, limits=PacingLimits(time_scale=100.0), heartbeat_path=None
+                app, limits=PacingLimits(time_scale=10.0), heartbeat_path=None
             )
             report = await deliverer.tick()  # claim, prepare, send (paced), mark
             claimed, path = report.claimed, "bot.scheduling.tick.Deliverer.tick"

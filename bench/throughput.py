@@ -275,7 +275,7 @@ async def bot_rate(n: int, repeats: int, folder: Path, url: str | None = None) -
                     f"({errors.count} errors; first: {errors.first})"
                 )
     counter.close()
-    floor = await statement_floor_ms(db)
+    floor = await statement_floor_ms(db, n=min(300, 10 * n * repeats))
     await db.dispose()
     per_update = counter.statements / (n * repeats)
     return {

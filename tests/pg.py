@@ -226,6 +226,7 @@ async def populate(rig: BotRig) -> None:
     poll = rig.last_poll()
     wrong = [i for i in range(len(poll["options"])) if i not in poll["correct_option_ids"]]
     await rig.vote(BOB, wrong[:1])
+    rig.api.admins[GROUP_ID] = {ADA.id}  # group setup is admin-only
     await rig.say(ADA, "/start", chat_id=GROUP_ID)
     await rig.say(ADA, "/quiz", chat_id=GROUP_ID)
     poll = rig.last_poll()

@@ -14,7 +14,7 @@ import pytest
 
 import bench
 from bench import __main__ as cli
-from bench import fanout, fixes, report, rss, throughput, tick
+from bench import fanout, fixes, report, rss, rss_probe, throughput, tick
 from bench.common import QUICK
 from bench.machine import describe
 
@@ -26,6 +26,29 @@ def _numbers(data: dict[str, Any], *keys: str) -> None:
         assert isinstance(value, int | float) and not isinstance(value, bool), (key, value)
 
 
+async def _rss_in_process() -> dict[str, Any]:
+    """The RSS probe's bot run in this process (a child re-imports everything: seconds)."""
+    from bench.common import (
+        T0,
+        fresh_db,
+        populate_chats,
+        populate_schedules,
+        schedule_rows,
+        scratch_dir,
+        sqlite_url,
+    )
+
+    with scratch_dir("smoke-rss") as folder:
+        url = sqlite_url(folder)
+        db = await fresh_db(url)
+        pks = await populate_chats(db, 30, course_id=tick.COURSE, with_members=True)
+        await populate_schedules(db, schedule_rows(pks, now=T0, due_count=5))
+        await db.dispose()
+        bot = await rss_probe.run_bot(url)
+    baseline = rss._probe("--baseline")
+    return {**bot, "baseline_rss_mb": baseline["rss_mb"], "chats": 30}
+
+
 @pytest.fixture(scope="module")
 def details() -> dict[str, Any]:
     """Run every benchmark function once at micro size (one event loop per call)."""
@@ -33,14 +56,14 @@ def details() -> dict[str, Any]:
 
     return {
         "throughput": asyncio.run(throughput.update_throughput(4, 1)),
-        "fixes": asyncio.run(fixes.fixes(3, 1)),
+        "fixes": asyncio.run(fixes.fixes(2, 1)),
         "tick": {
             "10k": asyncio.run(tick.tick_claim_ms(40, batch=3, reps=2)),
             "100k": asyncio.run(tick.tick_claim_ms(60, batch=3, reps=2)),
         },
         "load": asyncio.run(tick.schedule_load(20)),
-        "fanout": asyncio.run(fanout.fanout(4, 100.0)),
-        "rss": asyncio.run(rss.rss(30)),
+        "fanout": asyncio.run(fanout.fanout(20, 10.0)),
+        "rss": asyncio.run(_rss_in_process()),
         "concurrent": asyncio.run(throughput.answers_lost(4)),
         "pg": {"measured": False, "reason": "not measured: smoke test"},
     }
@@ -71,8 +94,8 @@ def test_tick_and_load_report_numbers(details: dict[str, Any]) -> None:
 
 def test_fanout_rss_concurrent_report_numbers(details: dict[str, Any]) -> None:
     _numbers(details["fanout"], "fanout_rate_ratio", "fanout_429", "messages_per_scaled_s")
-    assert details["fanout"]["messages"] == 8
-    _numbers(details["rss"], "rss_mb", "baseline_rss_mb")
+    assert details["fanout"]["messages"] == 40
+    _numbers(details["rss"], "rss_mb", "baseline_rss_mb", "claimed")
     _numbers(details["concurrent"], "answers_lost_concurrent", "answers_stored")
     assert details["concurrent"]["members"] == 4
 

@@ -151,6 +151,7 @@ async def test_reply_to_another_bot_message_is_not_a_reason(tmp_path: Path) -> N
 
 async def test_group_report_reason_only_from_the_reporter(tmp_path: Path) -> None:
     async with running_bot(tmp_path) as rig:
+        rig.api.admins[GROUP] = {ADA.id}
         await rig.say(ADA, "/start", chat_id=GROUP)
         await rig.say(ADA, "/quiz", chat_id=GROUP)
         async with rig.db.read() as s:

@@ -160,7 +160,12 @@ async def answered_question_ids(session: AsyncSession, member_pk: int, course_id
     """Return the ids of the questions a member has ever answered in a course."""
     rows = await session.exec(
         select(Answer.question_id)
-        .where(Answer.member_id == member_pk, Answer.course_id == course_id)
+        .join(SentQuestion, col(SentQuestion.id) == col(Answer.sent_question_id))
+        .where(
+            Answer.member_id == member_pk,
+            Answer.course_id == course_id,
+            SentQuestion.purpose != "exam",  # a mock exam does not teach: keep it "new"
+        )
         .distinct()
     )
     return set(rows.all())
@@ -225,7 +230,12 @@ async def accuracy_by_objective(
     """Return {objective: (correct, answered)} for a member in a course."""
     rows = await session.exec(
         select(Answer.objective, func.sum(cast(col(Answer.correct), Integer)), func.count())
-        .where(Answer.member_id == member_pk, Answer.course_id == course_id)
+        .join(SentQuestion, col(SentQuestion.id) == col(Answer.sent_question_id))
+        .where(
+            Answer.member_id == member_pk,
+            Answer.course_id == course_id,
+            SentQuestion.purpose != "exam",
+        )
         .group_by(Answer.objective)
     )
     return {objective: (int(right or 0), int(total)) for objective, right, total in rows.all()}

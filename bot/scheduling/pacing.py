@@ -78,7 +78,8 @@ class Pacer:
 
     def _index_at(self, instant: float) -> int:
         """Return the first slot index whose time is at or after ``instant``."""
-        return max(0, math.ceil((instant - self.origin) / self.limits.interval - 1e-9))
+        # 1 µs of slack: float timestamps near 2e9 carry ~2e-7 s of rounding
+        return max(0, math.ceil((instant - self.origin - 1e-6) / self.limits.interval))
 
     def slot_time(self, index: int) -> float:
         """Return the clock time of a slot."""

@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
 SendFn = Callable[[Bot, int], Awaitable[Message]]
-_EPS = 1e-6  # clock seconds: float timestamps near 2e9 carry ~2e-7 s of rounding
+_EPS = 1e-5  # clock seconds: float timestamps near 2e9 carry ~2e-7 s of rounding
 MAX_FLOOD_RETRIES = 8  # a slot that keeps meeting 429s is given up after this many attempts
 
 
@@ -147,6 +147,7 @@ class Deliverer:
         batch: int = 200,
         max_in_flight: int = 16,
         mark_batch: int = 1,
+        start_batch: int = 1,
         lookahead_s: float = 1.0,
         heartbeat_path: Path | None = None,
     ) -> None:
@@ -160,6 +161,7 @@ class Deliverer:
         self.batch = batch
         self.max_in_flight = max_in_flight
         self.mark_batch = max(1, mark_batch)
+        self.start_batch = max(1, start_batch)
         self.lookahead = lookahead_s / self.limits.time_scale
         self.heartbeat_path = heartbeat_path
         self.pacer = Pacer(self.limits, origin=self._now_s())
@@ -169,6 +171,7 @@ class Deliverer:
         self._seq = itertools.count()
         self._requeue: list[tuple[_Run, int, float]] = []
         self._report = TickReport()
+        self._more = False
 
     def _now_s(self) -> float:
         return self.clock().timestamp()
@@ -180,21 +183,8 @@ class Deliverer:
             return TickReport()
         async with self._running:
             self._report = report = TickReport()
-            while True:
-                now = self.clock()
-                await self._write_heartbeat(now)
-                claims = await delivery.claim_due(
-                    self.db, now=now, grace=self.grace, batch=self.batch
-                )
-                report.batches += 1
-                report.claimed += len(claims.claimed)
-                report.skipped += claims.skipped
-                report.lost += claims.lost
-                report.duplicates += claims.duplicates
-                if claims.claimed:
-                    await self._send_batch(claims.claimed)
-                if claims.rows_seen < self.batch:
-                    break
+            self._more = True
+            await self._drain()
             if report.claimed or report.skipped or report.lost:
                 log.info(
                     "delivery tick: %d claimed, %d sent, %d retry, %d dead, %d failed, "
@@ -208,6 +198,20 @@ class Deliverer:
                     report.lost,
                 )
             return report
+
+    async def _claim(self) -> tuple[Claimed, ...]:
+        """Claim the next batch (one short transaction); note whether more may be due."""
+        now = self.clock()
+        await self._write_heartbeat(now)
+        claims = await delivery.claim_due(self.db, now=now, grace=self.grace, batch=self.batch)
+        report = self._report
+        report.batches += 1
+        report.claimed += len(claims.claimed)
+        report.skipped += claims.skipped
+        report.lost += claims.lost
+        report.duplicates += claims.duplicates
+        self._more = claims.rows_seen >= self.batch
+        return claims.claimed
 
     async def _write_heartbeat(self, now: datetime) -> None:
         if self.heartbeat_path is None:
@@ -226,8 +230,9 @@ class Deliverer:
             log.warning("cannot write the heartbeat file %s: %s", path, exc)
 
     # -- the dispatcher ---------------------------------------------------------------------------
-    async def _send_batch(self, claims: tuple[Claimed, ...]) -> None:
-        pending = deque(claims)
+    async def _drain(self) -> None:
+        """Claim, prepare and send until nothing is due; the next batch is claimed on time."""
+        pending: deque[Claimed] = deque()
         heap: list[_Step] = []
         in_flight: set[asyncio.Task[None]] = set()
         horizon = float("-inf")
@@ -238,7 +243,11 @@ class Deliverer:
                 run, index, earliest = self._requeue.pop()
                 at = self.pacer.reserve(run.chat_id, earliest=max(earliest, now_s))
                 self._push(heap, run, index, at)
-            while pending and horizon < now_s + self.lookahead:
+            while horizon < now_s + self.lookahead and (pending or self._more):
+                if not pending:  # claim the next batch while this one's last sends wait
+                    pending.extend(await self._claim())
+                    now_s = self._now_s()
+                    continue
                 opened = await self._open(pending.popleft())
                 now_s = self._now_s()
                 if opened is None:
@@ -253,7 +262,7 @@ class Deliverer:
                 if in_flight:
                     await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
                     continue
-                if pending:
+                if pending or self._more:
                     continue
                 break
             step = heap[0]
@@ -261,21 +270,24 @@ class Deliverer:
             if run.finished or step.index < run.done:
                 heapq.heappop(heap)
                 continue
-            if step.at < self.pacer.paused_until - _EPS or step.index > run.done or run.busy:
-                # paused by a 429, or the previous message of this chat is not out yet
+            if step.at < self.pacer.paused_until - _EPS:  # a 429 paused every send
                 heapq.heappop(heap)
-                self._push(
-                    heap,
-                    run,
-                    step.index,
-                    self.pacer.reserve(run.chat_id, earliest=max(now_s, self.pacer.paused_until)),
-                )
+                at = self.pacer.reserve(run.chat_id, earliest=self.pacer.paused_until)
+                self._push(heap, run, step.index, at)
                 continue
             wait = step.at - now_s
             if wait > _EPS:
                 await self.sleep(wait)
                 continue
             heapq.heappop(heap)
+            if step.index > run.done or run.busy:  # the chat's previous message is not out yet
+                self._push(heap, run, step.index, self.pacer.reserve(run.chat_id, earliest=now_s))
+                continue
+            if not run.started:
+                await self._start(run, heap)
+                if run.finished:
+                    continue
+                now_s = self._now_s()
             if self.pacer.is_late(step.at, now_s):  # never burst to catch up
                 self._push(heap, run, step.index, self.pacer.reserve(run.chat_id, earliest=now_s))
                 continue
@@ -288,6 +300,33 @@ class Deliverer:
             if len(in_flight) >= self.max_in_flight:
                 await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
         await self._flush()
+
+    async def _start(self, run: _Run, heap: list[_Step]) -> None:
+        """Mark a delivery (and the next few due) "claimed": a crash now loses them, never resends.
+
+        Up to `start_batch` deliveries are marked in one transaction, soonest first; a crash
+        before they are sent loses them (logged as lost), so the batch stays small.
+        """
+        group = [run]
+        if self.start_batch > 1:
+            for step in sorted(heap):
+                if len(group) >= self.start_batch:
+                    break
+                other = step.run
+                fresh = step.index == 0 and not other.started and not other.finished
+                if fresh and other not in group:
+                    group.append(other)
+        ours = await delivery.start_sending(
+            self.db, [(r.claim.delivery_id, r.claim.attempts) for r in group]
+        )
+        for member in group:
+            member.started = True
+            if member.claim.delivery_id not in ours:
+                log.warning("delivery %s: no longer ours, not sent", member.claim.delivery_id)
+                member.finished = True  # nothing recorded: the row belongs to someone else
+                for unsent in member.parcel.messages:
+                    if unsent.abandon is not None:
+                        await unsent.abandon()
 
     def _push(self, heap: list[_Step], run: _Run, index: int, at: float) -> None:
         heapq.heappush(heap, _Step(at, next(self._seq), run, index))
@@ -313,17 +352,6 @@ class Deliverer:
         outgoing = run.parcel.messages[index]
         claim = run.claim
         try:
-            if not run.started:  # queued -> claimed: from here on a crash loses it, never resends
-                run.started = True
-                if not await delivery.start_sending(
-                    self.db, delivery_id=claim.delivery_id, attempts=claim.attempts
-                ):
-                    log.warning("delivery %s: no longer ours, not sent", claim.delivery_id)
-                    run.finished = True  # nothing recorded: the row belongs to someone else
-                    for unsent in run.parcel.messages:
-                        if unsent.abandon is not None:
-                            await unsent.abandon()
-                    return
             message = await outgoing.send(self.bot, run.chat_id)
         except RetryAfter as exc:
             seconds = retry_after_seconds(exc)

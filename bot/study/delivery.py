@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -28,7 +28,13 @@ from bot.db import repo
 from bot.db.engine import Database
 from bot.db.models import Chat, CourseProgress, Delivery, KeyValue, Schedule
 from bot.progress.streak import local_day
-from bot.scheduling.due import plan_catch_up, previous_due, tzinfo_for
+from bot.scheduling.due import (
+    ScheduleSpec,
+    TickPlan,
+    plan_catch_up,
+    previous_due,
+    tzinfo_for,
+)
 from bot.study import learning
 from bot.study.learning import LessonOut, QuestionOut
 from bot.study.schedules import delivering, spec_of
@@ -162,19 +168,26 @@ async def _expire_lost(session: AsyncSession, *, now: datetime, lease: timedelta
     return lost
 
 
-async def start_sending(db: Database, *, delivery_id: int, attempts: int) -> bool:
-    """Mark a queued delivery "claimed" before its first send; False when it is not ours."""
+async def start_sending(db: Database, deliveries: Sequence[tuple[int, int]]) -> set[int]:
+    """Mark queued deliveries "claimed" just before their first send; return the ids still ours.
+
+    ``deliveries`` are (delivery id, attempts) pairs: a row re-queued and claimed again since
+    (another attempt) or recovered by someone else is not ours any more.
+    """
+    if not deliveries:
+        return set()
     async with db.begin() as session:
-        result = await session.exec(
+        started = await session.exec(
             update(Delivery)
             .where(
-                col(Delivery.id) == delivery_id,
+                col(Delivery.id).in_([delivery_id for delivery_id, _ in deliveries]),  # the PK
                 col(Delivery.status) == QUEUED,
-                col(Delivery.attempts) == attempts,  # not re-queued and claimed again since
+                tuple_(col(Delivery.id), col(Delivery.attempts)).in_(list(deliveries)),
             )
             .values(status="claimed")
+            .returning(col(Delivery.id))
         )
-        return bool(result.rowcount)
+        return {row[0] for row in started.all()}
 
 
 async def _beat(session: AsyncSession, now: datetime) -> None:
@@ -263,6 +276,7 @@ async def claim_due(
 
         values: list[dict[str, Any]] = []
         owners: dict[tuple[int, datetime], tuple[Chat, Schedule]] = {}
+        plans: dict[tuple[str, str, str, datetime], tuple[ScheduleSpec, TickPlan]] = {}
         for schedule, chat in due_rows:
             due = schedule.next_due_at
             assert due is not None
@@ -272,8 +286,11 @@ async def claim_due(
                 session.add(schedule)
                 continue
             try:
-                spec = spec_of(schedule)
-                plan = plan_catch_up(spec, due_at=due, now=now, grace=grace)
+                plan_key = (schedule.times, schedule.days, schedule.timezone, due)
+                if plan_key not in plans:  # chats sharing a schedule and due instant share one
+                    spec = spec_of(schedule)
+                    plans[plan_key] = (spec, plan_catch_up(spec, due_at=due, now=now, grace=grace))
+                spec, plan = plans[plan_key]
             except ValueError as exc:
                 log.error("chat %s: unusable schedule, deliveries stop: %s", chat.tg_chat_id, exc)
                 schedule.next_due_at = None
@@ -309,8 +326,7 @@ async def claim_due(
         duplicates = 0
         if values:
             statement = (
-                _insert(db.dialect)(Delivery)
-                .values(values)
+                _insert(db.dialect)(Delivery.__table__)  # type: ignore[attr-defined]
                 .on_conflict_do_nothing(index_elements=_SLOT_KEY)
                 .returning(
                     col(Delivery.id),
@@ -319,7 +335,8 @@ async def claim_due(
                     col(Delivery.status),
                 )
             )
-            inserted = (await session.exec(statement)).all()
+            # executemany: one cached statement, batched by SQLAlchemy's insertmanyvalues
+            inserted = (await session.exec(statement, params=values)).all()
             duplicates = len(values) - len(inserted)
             by_key = {
                 (chat_pk, slot): (row_id, status) for row_id, chat_pk, slot, status in inserted

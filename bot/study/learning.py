@@ -443,8 +443,8 @@ async def record_poll_answer(
         if sent is None:
             return None
         chat = await repo.get_chat_by_pk(session, sent.chat_id)
-        if chat is None:
-            return None
+        if chat is None or any(not 0 <= int(i) < len(sent.option_order) for i in option_ids):
+            return None  # not a vote this poll could carry (a -1 would pick the last option)
         chosen = engine.to_original(sent.option_order, [int(i) for i in option_ids])
         return await _grade(session, catalog, sent=sent, chat=chat, who=who, chosen=chosen, now=now)
 
@@ -748,3 +748,10 @@ async def question_out(db: Database, catalog: Catalog, *, sent_id: int) -> Quest
         purpose=sent.purpose,
         confidence_prompt=chat.confidence_prompt and sent.style == "buttons",
     )
+
+
+async def new_per_day(db: Database, *, chat_id: int) -> int:
+    """Return a chat's daily allowance of new questions."""
+    async with db.read() as session:
+        chat = await repo.get_chat(session, chat_id)
+        return chat.new_per_day if chat is not None else 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import secrets
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -136,6 +137,7 @@ class FakeBotAPI(BaseRequest):
         self.listeners: list[Callable[[Call], None]] = []
         self._message_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
         self._poll_ids = itertools.count(first_poll_id)  # a restarted fake must not reuse ids
+        self._poll_prefix = f"poll-{secrets.token_hex(3)}"  # unique across fakes, as in Telegram
         self._file_ids = itertools.count(1)
 
     # -- BaseRequest ---------------------------------------------------------------------------
@@ -274,7 +276,7 @@ class FakeBotAPI(BaseRequest):
             for i, o in enumerate(p.get("options", []))
         ]
         poll = {
-            "id": f"poll-{next(self._poll_ids)}",
+            "id": f"{self._poll_prefix}-{next(self._poll_ids)}",
             "question": p["question"],
             "options": options,
             "total_voter_count": 0,

@@ -41,6 +41,40 @@ def chat_json(chat_id: int, *, title: str | None = None, user: FakeUser | None =
     return {"id": chat_id, "type": kind, "title": title or f"Group {chat_id}"}
 
 
+ADMIN_RIGHTS = {
+    "can_be_edited": False,
+    "is_anonymous": False,
+    "can_manage_chat": True,
+    "can_delete_messages": True,
+    "can_manage_video_chats": True,
+    "can_restrict_members": True,
+    "can_promote_members": False,
+    "can_change_info": True,
+    "can_invite_users": True,
+    "can_post_stories": False,
+    "can_edit_stories": False,
+    "can_delete_stories": False,
+}
+
+
+def member_status(status: str, user: dict[str, Any]) -> dict[str, Any]:
+    """A ChatMember JSON with the fields PTB 22.8 requires for each status."""
+    member: dict[str, Any] = {"status": status, "user": user}
+    if status == "kicked":
+        member["until_date"] = 0
+    elif status == "administrator":
+        member.update(ADMIN_RIGHTS)
+    elif status == "restricted":
+        member.update(
+            is_member=True, until_date=0, can_send_messages=True, can_send_audios=True,
+            can_send_documents=True, can_send_photos=True, can_send_videos=True,
+            can_send_video_notes=True, can_send_voice_notes=True, can_send_polls=True,
+            can_send_other_messages=True, can_add_web_page_previews=True, can_change_info=False,
+            can_invite_users=False, can_pin_messages=False, can_manage_topics=False,
+        )
+    return member
+
+
 class UpdateFactory:
     """Makes updates with increasing update ids and message ids."""
 
@@ -143,14 +177,13 @@ class UpdateFactory:
         self, user: FakeUser, chat_id: int, *, old: str, new: str, title: str | None = None
     ) -> Update:
         """The bot's own membership changed (added, removed, blocked...)."""
-        bot_user = self.bot.bot.to_dict() if self.bot._bot_user else {
-            "id": 999000, "is_bot": True, "first_name": "Tutor"}
+        bot_user = self.bot.bot.to_dict()
         change = {
             "chat": chat_json(chat_id, title=title, user=user),
             "from": user.as_dict(),
             "date": self._now(),
-            "old_chat_member": {"status": old, "user": bot_user},
-            "new_chat_member": {"status": new, "user": bot_user},
+            "old_chat_member": member_status(old, bot_user),
+            "new_chat_member": member_status(new, bot_user),
         }
         return self.make({"my_chat_member": change})
 

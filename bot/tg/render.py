@@ -130,8 +130,13 @@ def feedback(outcome: AnswerOutcome, *, include_explanation: bool) -> str:
         for i in outcome.chosen:
             option = question.options[i]
             if not option.correct and option.why_not:
-                letter = displayed_letters(outcome.option_order, [i])
-                lines.append(t("why_not", letter=letter, text=esc(option.why_not)))
+                # Polls show no letters: name the option itself there.
+                label = (
+                    displayed_letters(outcome.option_order, [i])
+                    if outcome.style == "buttons"
+                    else f"“{esc(option.text)}”"
+                )
+                lines.append(t("why_not", letter=label, text=esc(option.why_not)))
     if include_explanation:
         lines.append(t("explanation", text=esc(question.explanation)))
     if outcome.confusion and outcome.confusion[2] >= 2:
@@ -163,9 +168,17 @@ def marked_options(outcome: AnswerOutcome) -> str:
     return "\n".join(lines)
 
 
-def after_answer_keyboard(outcome: AnswerOutcome, *, answered_in_session: int, per_session: int) -> InlineKeyboardMarkup:
-    """Next question, next lesson or done; plus "report this question"."""
+def after_answer_keyboard(
+    outcome: AnswerOutcome,
+    *,
+    answered_in_session: int,
+    per_session: int,
+    extra_row: Sequence[tuple[str, str]] = (),
+) -> InlineKeyboardMarkup:
+    """Next question, next lesson or done; an optional extra row; "report this question"."""
     rows: list[list[tuple[str, str]]] = []
+    if extra_row:
+        rows.append(list(extra_row))
     if outcome.lesson_done is not None:
         rows.append([(t("next_lesson_btn"), callback(CB_LESSON, "next"))])
     elif answered_in_session < per_session:

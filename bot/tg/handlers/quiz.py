@@ -39,11 +39,26 @@ async def send_next_question(
         session_index=session_index,
     )
     if out is None:
-        has_course = await learning.has_course(context.db, chat_id=who.chat_id)
-        await say(context, who.chat_id, t("no_questions" if has_course else "no_course_yet"))
+        await say(context, who.chat_id, await _why_no_question(context, who))
         return None
     await send.send_question(context.bot, context.db, out)
     return out
+
+
+async def _why_no_question(context: TutorContext, who: Who) -> str:
+    """Explain an empty pick: no course, today's new-question limit, or nothing left."""
+    if not await learning.has_course(context.db, chat_id=who.chat_id):
+        return t("no_course_yet")
+    if not who.is_group:
+        from bot.study import reviews
+
+        limits = await reviews.daily_limits(
+            context.db, chat_id=who.chat_id, user_id=who.user_id, now=context.now()
+        )
+        if limits is not None and limits.new_left <= 0:
+            per_day = await learning.new_per_day(context.db, chat_id=who.chat_id)
+            return t("srs_limit_new", limit=per_day)
+    return t("no_questions")
 
 
 async def quiz(update: Update, context: TutorContext) -> None:
@@ -84,8 +99,13 @@ async def after_answer(
 
         await groups.after_group_answer(context, outcome)
         return
+    from bot.tg.handlers import srs
+
     markup = render.after_answer_keyboard(
-        outcome, answered_in_session=outcome.session_index, per_session=outcome.per_session
+        outcome,
+        answered_in_session=outcome.session_index,
+        per_session=outcome.per_session,
+        extra_row=srs.confidence_buttons(outcome),
     )
     text = render.feedback(outcome, include_explanation=include_explanation)
     if outcome.lesson_done is not None:

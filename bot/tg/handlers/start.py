@@ -17,6 +17,11 @@ async def start(update: Update, context: TutorContext) -> None:
     who = who_of(update)
     if who is None:
         return
+    if who.is_group:
+        from bot.tg.handlers import groups  # groups imports this module
+
+        await groups.start_in_group(update, context)
+        return
     args = command_args(context)
     outcome = await learning.start(
         context.db,
@@ -84,6 +89,9 @@ async def choose_course(update: Update, context: TutorContext) -> None:
     query = update.callback_query
     who = who_of(update)
     course_id = (query.data or "").split(":", 1)[-1]
+    if who.is_group and not await settings.is_admin(context, who):
+        await query.answer(t("admin_only"))
+        return
     course = await learning.enrol(
         context.db, context.catalog, chat_id=who.chat_id, course_id=course_id, now=context.now()
     )
@@ -92,5 +100,4 @@ async def choose_course(update: Update, context: TutorContext) -> None:
         return
     await query.answer()
     await announce_enrolment(context, who.chat_id, course, greet=None)
-    if who.chat_kind == "private" or await settings.is_admin(context, who):
-        await settings.begin_setup(context, who.chat_id)
+    await settings.begin_setup(context, who.chat_id)
