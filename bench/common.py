@@ -64,16 +64,16 @@ FULL = Size(
 )
 QUICK = Size(
     quick=True,
-    updates=300,
+    updates=200,
     repeats=2,
     tick_sizes=(2_000, 10_000),
     tick_batch=100,
     tick_reps=7,
-    load_chats=5_000,
-    fanout_messages=45,
+    load_chats=3_000,
+    fanout_messages=30,
     fanout_scale=1.0,
-    fanout_light=100,
-    rss_chats=10_000,
+    fanout_light=60,
+    rss_chats=5_000,
     group_members=50,
 )
 

@@ -23,6 +23,7 @@ Command = Callable[[argparse.Namespace], int]
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line, run the subcommand and return its exit code."""
+    os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter as timedelta, no deprecation noise
     parser = build_parser()
     args = parser.parse_args(argv)
     func: Command | None = getattr(args, "func", None)
@@ -125,7 +126,7 @@ def run_bot(settings: Settings) -> int:
         lock = acquire_delivery_lock(settings)
     except AlreadyRunning as exc:
         print(f"tutorbot: {exc}", file=sys.stderr)
-        return 1
+        return 2
     with lock:
         app = build_application(settings)
         app.bot_data.extras[jobs.LOCK_KEY] = lock  # jobs.install reuses the held lock

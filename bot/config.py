@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ class Settings:
     tick_seconds: float = 5.0
     catch_up_grace: timedelta = timedelta(hours=3)
     webhook_url: str | None = None
-    webhook_listen: str = "0.0.0.0"  # noqa: S104 - a container listens on all interfaces
+    webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
     webhook_secret: str | None = None
     webhook_path: str = "telegram"
@@ -62,7 +61,7 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
-    """Parse KEY=VALUE lines of a .env file (comments, blank lines, quotes and `export` allowed)."""
+    """Parse KEY=VALUE lines of a .env file (comments, blank lines, quotes, `export` allowed)."""
     values: dict[str, str] = {}
     for raw in path.read_text(encoding="utf-8").splitlines():
         line = raw.strip()
@@ -147,7 +146,7 @@ def load_settings(environ: Mapping[str, str], *, dotenv: Path | None = Path(".en
         tick_seconds=_number(env, "TICK_SECONDS", 5.0, low=0.05),
         catch_up_grace=timedelta(hours=_number(env, "DELIVERY_GRACE_HOURS", 3.0, low=0)),
         webhook_url=webhook_url,
-        webhook_listen=env.get("WEBHOOK_LISTEN", "").strip() or "0.0.0.0",  # noqa: S104
+        webhook_listen=env.get("WEBHOOK_LISTEN", "").strip() or "0.0.0.0",
         webhook_port=port,
         webhook_secret=secret,
         webhook_path=env.get("WEBHOOK_PATH", "").strip().strip("/") or "telegram",

@@ -27,7 +27,9 @@ MINI = FIXTURES / "courses"
 REAL_LESSONS = Path(__file__).parent.parent / "lessons"
 T0 = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)  # a Monday
 
-_UPDATE_IDS = itertools.count(1, 10_000)  # each rig continues where the previous stopped, like Telegram
+_UPDATE_IDS = itertools.count(
+    1, 10_000
+)  # each rig continues where the previous stopped, like Telegram
 ADA = FakeUser(101, "Ada", "ada")
 BOB = FakeUser(102, "Bob", "bob")
 
@@ -51,18 +53,27 @@ class BotRig:
         """A user sends a message or command."""
         await self.send(self.updates.message(user, text, chat_id=chat_id))
 
-    async def press(self, user: FakeUser, data: str, *, chat_id: int | None = None,
-                    message_id: int | None = None) -> None:
+    async def press(
+        self,
+        user: FakeUser,
+        data: str,
+        *,
+        chat_id: int | None = None,
+        message_id: int | None = None,
+    ) -> None:
         """A user presses a button with this callback data on the newest bot message."""
         chat = chat_id if chat_id is not None else user.id
         if message_id is None:
             candidates = [k for k in self.api.messages if k[0] == chat]
             message_id = max(candidates)[1] if candidates else 1
         message = self.api.messages.get((chat, message_id))
-        await self.send(self.updates.callback(user, data, message=message, chat_id=chat,
-                                              message_id=message_id))
+        await self.send(
+            self.updates.callback(user, data, message=message, chat_id=chat, message_id=message_id)
+        )
 
-    async def vote(self, user: FakeUser, option_ids: list[int], *, poll_id: str | None = None) -> None:
+    async def vote(
+        self, user: FakeUser, option_ids: list[int], *, poll_id: str | None = None
+    ) -> None:
         """A user votes in the newest (or the given) poll."""
         if poll_id is None:
             poll_id = self.last_poll()["id"]
@@ -70,7 +81,9 @@ class BotRig:
 
     def last_poll(self) -> dict[str, Any]:
         """The newest poll the bot sent."""
-        polls = [c.result["poll"] for c in self.api.calls if c.method == "sendPoll" and c.status == 200]
+        polls = [
+            c.result["poll"] for c in self.api.calls if c.method == "sendPoll" and c.status == 200
+        ]
         assert polls, "no poll was sent"
         return polls[-1]
 
@@ -83,12 +96,20 @@ class BotRig:
     def buttons(self, params: dict[str, Any]) -> list[tuple[str, str]]:
         """(label, callback_data) of every inline button in a sent message."""
         markup = params.get("reply_markup") or {}
-        return [(b["text"], b.get("callback_data", "")) for row in markup.get("inline_keyboard", []) for b in row]
+        return [
+            (b["text"], b.get("callback_data", ""))
+            for row in markup.get("inline_keyboard", [])
+            for b in row
+        ]
 
 
 def make_settings(db_url: str, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {"bot_token": "123456:TEST-token", "database_url": db_url,
-                              "lessons_dir": MINI, "tick_seconds": 1.0}
+    values: dict[str, Any] = {
+        "bot_token": "123456:TEST-token",
+        "database_url": db_url,
+        "lessons_dir": MINI,
+        "tick_seconds": 1.0,
+    }
     values.update(overrides)
     return Settings(**values)
 
@@ -110,15 +131,25 @@ async def running_bot(
     db_url = f"sqlite+aiosqlite:///{tmp_path / db_name}"
     catalog = catalog or load_catalog(MINI)
     app = build_application(
-        make_settings(db_url, **settings), request=api, clock=clock, catalog=catalog,
-        rate_limiter=rate_limiter, start_jobs=False,
+        make_settings(db_url, **settings),
+        request=api,
+        clock=clock,
+        catalog=catalog,
+        rate_limiter=rate_limiter,
+        start_jobs=False,
     )
     async with app:
         await app.post_init(app)  # type: ignore[misc]
         db = app.bot_data.db
         assert db is not None
         try:
-            yield BotRig(app=app, api=api, clock=clock, updates=UpdateFactory(app.bot, clock=clock, first_update_id=next(_UPDATE_IDS)),
-                         db=db, db_url=db_url)
+            yield BotRig(
+                app=app,
+                api=api,
+                clock=clock,
+                updates=UpdateFactory(app.bot, clock=clock, first_update_id=next(_UPDATE_IDS)),
+                db=db,
+                db_url=db_url,
+            )
         finally:
             await app.post_shutdown(app)  # type: ignore[misc]

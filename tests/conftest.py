@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -10,6 +11,10 @@ import pytest
 from bot.db.engine import Database
 
 pytest_plugins = ["tests.pg"]
+
+os.environ.setdefault(
+    "PTB_TIMEDELTA", "1"
+)  # RetryAfter.retry_after as timedelta (as the CLI sets)
 
 
 @pytest.fixture

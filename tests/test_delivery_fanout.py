@@ -27,7 +27,7 @@ from bot.tg.fakeapi import Call, FloodLimits
 from tests.botkit import running_bot
 
 SCALE = 10.0  # one Telegram second lasts 0.1 s of the fake clock
-PRIVATE, GROUPS = int(__import__("os").environ.get("FANOUT_PRIVATE", "9900")), 100
+PRIVATE, GROUPS = 9_900, 100
 SLOT = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
 
 
@@ -42,7 +42,11 @@ async def stub_parcel(claim: Claimed) -> Parcel:
 
     async def question(bot: Bot, chat_id: int) -> Message:
         return await bot.send_poll(
-            chat_id, "Which?", ["a", "b"], type=Poll.QUIZ, correct_option_ids=[0],
+            chat_id,
+            "Which?",
+            ["a", "b"],
+            type=Poll.QUIZ,
+            correct_option_ids=[0],
             is_anonymous=False,
         )
 
@@ -59,22 +63,40 @@ async def test_10k_chats_due_in_one_minute_drain_in_due_order_with_no_429(
         due = {tg: SLOT + timedelta(seconds=(n * 7919) % 60) for n, tg in enumerate(ids)}
         pk = {tg: n for n, tg in enumerate(ids, start=1)}
         async with rig.db.begin() as s:
-            await s.exec(insert(Chat), params=[
-                {"tg_chat_id": tg, "kind": "private" if tg > 0 else "group",
-                 "course_id": "mini", "onboarded": True, "created_at": clock(),
-                 "updated_at": clock()} for tg in ids
-            ])
-            await s.exec(insert(Schedule), params=[
-                {"chat_id": pk[tg], "times": "08:00", "timezone": "UTC", "next_due_at": due[tg]}
-                for tg in ids
-            ])
+            await s.exec(
+                insert(Chat),
+                params=[
+                    {
+                        "tg_chat_id": tg,
+                        "kind": "private" if tg > 0 else "group",
+                        "course_id": "mini",
+                        "onboarded": True,
+                        "created_at": clock(),
+                        "updated_at": clock(),
+                    }
+                    for tg in ids
+                ],
+            )
+            await s.exec(
+                insert(Schedule),
+                params=[
+                    {
+                        "chat_id": pk[tg],
+                        "times": "08:00",
+                        "timezone": "UTC",
+                        "next_due_at": due[tg],
+                    }
+                    for tg in ids
+                ],
+            )
         rig.api.limits = FloodLimits(time_scale=SCALE)
         log: list[tuple[float, str, int, int]] = []
 
         def record(call: Call) -> None:
             if call.method in {"sendMessage", "sendPoll"}:
-                log.append((clock().timestamp(), call.method, int(call.params["chat_id"]),
-                            call.status))
+                log.append(
+                    (clock().timestamp(), call.method, int(call.params["chat_id"]), call.status)
+                )
 
         rig.api.listeners.append(record)
 
@@ -83,8 +105,14 @@ async def test_10k_chats_due_in_one_minute_drain_in_due_order_with_no_429(
             await asyncio.sleep(0)
 
         deliverer = jobs.make_deliverer(
-            rig.app, sleep=sleep, limits=PacingLimits(time_scale=SCALE), compose=stub_parcel,
-            mark_batch=200, start_batch=64, lookahead_s=4.0, heartbeat_path=None,
+            rig.app,
+            sleep=sleep,
+            limits=PacingLimits(time_scale=SCALE),
+            compose=stub_parcel,
+            mark_batch=200,
+            start_batch=64,
+            lookahead_s=4.0,
+            heartbeat_path=None,
         )
         clock.set(SLOT + timedelta(minutes=1))
         report = await deliverer.tick()

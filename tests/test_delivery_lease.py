@@ -57,10 +57,16 @@ def test_postgres_needs_no_lock() -> None:
 
 def test_a_second_process_is_refused_until_the_first_exits(tmp_path: Path) -> None:
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys; from bot.db.lease import acquire_delivery_lock as a; "
-         f"lock = a({url(tmp_path)!r}); print('LOCKED', flush=True); sys.stdin.read()"],
-        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from bot.db.lease import acquire_delivery_lock as a; "
+            f"lock = a({url(tmp_path)!r}); print('LOCKED', flush=True); sys.stdin.read()",
+        ],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "LOCKED"

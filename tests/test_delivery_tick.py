@@ -1,4 +1,4 @@
-"""The delivery tick end to end: real Application, fake Bot API, SQLite file, fake clock and sleep."""
+"""The delivery tick end to end: real app, fake Bot API, SQLite file, fake clock and sleep."""
 
 from __future__ import annotations
 
@@ -78,8 +78,13 @@ async def add_chat(
     """Create an enrolled chat (and its member, for a private chat) with a schedule."""
     kind = "private" if tg_id > 0 else "group"
     async with rig.db.begin() as s:
-        chat = Chat(tg_chat_id=tg_id, kind=kind, course_id="mini", onboarded=True,
-                    lessons_per_day=lessons_per_day)
+        chat = Chat(
+            tg_chat_id=tg_id,
+            kind=kind,
+            course_id="mini",
+            onboarded=True,
+            lessons_per_day=lessons_per_day,
+        )
         s.add(chat)
         if tg_id > 0:
             s.add(Member(tg_user_id=tg_id, first_name=f"U{tg_id}", started_private=True))
@@ -116,8 +121,11 @@ def sends(rig: BotRig) -> list[str]:
 
 def sends_to(rig: BotRig, chat_id: int) -> list[str]:
     """Methods of every send attempt to a chat (failed ones too)."""
-    return [c.method for c in rig.api.calls
-            if c.method.startswith("send") and int(c.params.get("chat_id", 0)) == chat_id]
+    return [
+        c.method
+        for c in rig.api.calls
+        if c.method.startswith("send") and int(c.params.get("chat_id", 0)) == chat_id
+    ]
 
 
 async def test_due_chat_gets_lesson_then_first_question_and_is_rescheduled(
@@ -247,13 +255,17 @@ async def test_downtime_delivers_only_the_latest_slot_within_grace(tmp_path: Pat
         rows = {r.chat_id: r for r in await deliveries(rig)}
         assert len(rows) == 2
         assert (rows[recent].slot_at, rows[recent].status) == (
-            datetime(2027, 3, 4, 8, 0, tzinfo=UTC), "sent")
+            datetime(2027, 3, 4, 8, 0, tzinfo=UTC),
+            "sent",
+        )
         assert (rows[old].slot_at, rows[old].status) == (
-            datetime(2027, 3, 4, 5, 0, tzinfo=UTC), "skipped")
-        assert (await schedule_of(rig, recent)).next_due_at == datetime(2027, 3, 5, 8, 0,
-                                                                         tzinfo=UTC)
-        assert (await schedule_of(rig, old)).next_due_at == datetime(2027, 3, 5, 5, 0,
-                                                                      tzinfo=UTC)
+            datetime(2027, 3, 4, 5, 0, tzinfo=UTC),
+            "skipped",
+        )
+        assert (await schedule_of(rig, recent)).next_due_at == datetime(
+            2027, 3, 5, 8, 0, tzinfo=UTC
+        )
+        assert (await schedule_of(rig, old)).next_due_at == datetime(2027, 3, 5, 5, 0, tzinfo=UTC)
 
 
 async def test_429_pauses_the_sender_and_retries_the_slot_after_retry_after(
@@ -264,8 +276,11 @@ async def test_429_pauses_the_sender_and_retries_the_slot_after_retry_after(
         await add_chat(rig, BOB.id, times="08:00")
         sent_at: dict[int, datetime] = {}
         rig.api.listeners.append(
-            lambda call: sent_at.setdefault(int(call.params["chat_id"]), rig.clock())
-            if call.status == 200 else None
+            lambda call: (
+                sent_at.setdefault(int(call.params["chat_id"]), rig.clock())
+                if call.status == 200
+                else None
+            )
         )
         rig.api.fail("sendMessage", flood(5))
         rig.clock.set(T8)
@@ -336,7 +351,9 @@ async def test_migrated_group_is_moved_and_delivered_at_its_new_id(tmp_path: Pat
         assert report.sent == 1
         assert sends_to(rig, -700) == ["sendMessage"]
         assert sends_to(rig, new_id) == ["sendMessage", "sendPoll"]
-        assert "Water temperature" in rig.api.sent("sendMessage")[0]["text"]  # lesson 2: progress kept
+        assert (
+            "Water temperature" in rig.api.sent("sendMessage")[0]["text"]
+        )  # lesson 2: progress kept
         chat = await chat_row(rig, pk)
         assert (chat.tg_chat_id, chat.kind, chat.active) == (new_id, "supergroup", True)
         assert (await schedule_of(rig, pk)).next_due_at == T8 + timedelta(days=1)
@@ -405,7 +422,10 @@ async def test_lessons_per_day_reached_sends_a_review_question(tmp_path: Path) -
         assert LESSON_1 in rig.api.texts(ADA.id)[4]  # still unfinished, so lesson 1 again
         async with rig.db.read() as s:
             progress = (await s.exec(select(CourseProgress))).one()
-        assert (progress.lessons_day, progress.lessons_today) == ((T8 + timedelta(days=1)).date(), 1)
+        assert (progress.lessons_day, progress.lessons_today) == (
+            (T8 + timedelta(days=1)).date(),
+            1,
+        )
 
 
 async def test_finished_course_gets_review_questions(tmp_path: Path) -> None:

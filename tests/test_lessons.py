@@ -1,4 +1,4 @@
-"""Everything under lessons/ loads through the real loader; the ITIL 4 course meets its size bar."""
+"""Everything in lessons/ loads through the real loader; the ITIL 4 course meets its bar."""
 
 from __future__ import annotations
 
@@ -45,8 +45,7 @@ def test_itil_questions_explained_and_mixed(itil) -> None:  # type: ignore[no-un
 
 def test_itil_wrong_options_of_scenarios_have_feedback(itil) -> None:  # type: ignore[no-untyped-def]
     scenarios = [
-        q for q in itil.questions
-        if q.type != QuestionType.TRUE_FALSE and len(q.prompt) > 120
+        q for q in itil.questions if q.type != QuestionType.TRUE_FALSE and len(q.prompt) > 120
     ]
     assert scenarios
     for q in scenarios:

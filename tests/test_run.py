@@ -156,7 +156,7 @@ def test_a_second_run_on_the_same_database_refuses_to_start(
     fake_app: FakeApp, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with acquire_delivery_lock(f"sqlite+aiosqlite:///{tmp_path / 'run.db'}"):
-        assert cli.main(["run"]) == 1
+        assert cli.main(["run"]) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and "already delivering" in err
     assert fake_app.polling is None and fake_app.webhook is None

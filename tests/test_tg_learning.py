@@ -24,7 +24,7 @@ async def test_lesson_then_poll_quiz_then_answer_marks_lesson_progress(tmp_path:
         await rig.say(ADA, "/lesson")
         lesson = rig.api.last("sendMessage")
         assert "Where tea comes from" in lesson["text"]
-        ((label, data),) = rig.buttons(lesson)
+        ((_label, data),) = rig.buttons(lesson)
         assert data == "lesson:quiz:leaves"
         await rig.press(ADA, data)
         poll = rig.api.last("sendPoll")
@@ -48,7 +48,9 @@ async def test_wrong_poll_answer_explains_why_not(tmp_path: Path) -> None:
         await rig.say(ADA, "/start")
         await rig.say(ADA, "/quiz")
         poll = rig.api.last("sendPoll")
-        wrong = next(i for i, o in enumerate(poll["options"]) if o["text"] == "Aspalathus linearis")
+        wrong = next(
+            i for i, o in enumerate(poll["options"]) if o["text"] == "Aspalathus linearis"
+        )
         await rig.vote(ADA, [wrong])
         text = rig.api.last("sendMessage")["text"]
     assert "Not quite" in text and "Camellia sinensis" in text and "rooibos" in text
@@ -98,3 +100,14 @@ async def test_finishing_a_lessons_questions_marks_it_done(tmp_path: Path) -> No
         assert [d.lesson_id for d in done] == ["leaves"]
         await rig.say(ADA, "/lesson")
         assert "Lesson 2/2 · Water temperature" in rig.api.last("sendMessage")["text"]
+
+
+async def test_take_the_quiz_after_a_question_was_sent_does_not_repeat_it(tmp_path: Path) -> None:
+    async with running_bot(tmp_path) as rig:
+        await rig.say(ADA, "/start")
+        await rig.say(ADA, "/lesson")
+        await rig.press(ADA, "lesson:quiz:leaves")  # e.g. what a scheduled delivery sends
+        first = rig.last_poll()["question"]
+        await rig.press(ADA, "lesson:quiz:leaves")  # the learner taps "take the quiz" anyway
+        second = rig.last_poll()["question"]
+    assert first != second

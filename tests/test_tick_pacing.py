@@ -31,8 +31,15 @@ def test_derived_limits(
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"per_second": 0}, {"headroom": 0}, {"headroom": 1.5}, {"time_scale": 0},
-               {"group_per_minute": 0}, {"private_gap_s": -1}],
+    "kwargs",
+    [
+        {"per_second": 0},
+        {"headroom": 0},
+        {"headroom": 1.5},
+        {"time_scale": 0},
+        {"group_per_minute": 0},
+        {"private_gap_s": -1},
+    ],
 )
 def test_bad_limits_are_refused(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError):

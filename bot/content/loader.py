@@ -190,7 +190,11 @@ def _compose(path: Path, run: _Run) -> tuple[_File, Node | None]:
     except OSError as exc:
         file.error(None, "", f"cannot read file: {exc.strerror or exc}")
         return file, None
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:  # the reader refuses control characters before parsing
+        file.error(None, "", "invalid YAML: " + " ".join(str(exc).split()))
+        return file, None
     file.loader = loader
     try:
         node = loader.get_single_node()

@@ -82,16 +82,17 @@ class Database:
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncSession]:
         """Open a write transaction that commits on exit (rolls back on error)."""
-        async with AsyncSession(self.engine, expire_on_commit=False) as session:
-            async with session.begin():
-                yield session
+        async with AsyncSession(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """Open a read-only session (no write lock on SQLite)."""
-        async with AsyncSession(self._read_engine, expire_on_commit=False) as session:
-            async with session.begin():
-                yield session
+        async with (
+            AsyncSession(self._read_engine, expire_on_commit=False) as session,
+            session.begin(),
+        ):
+            yield session
 
     async def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision."""

@@ -11,7 +11,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, MetaData, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 SQLModel.metadata.naming_convention = {
@@ -320,9 +329,7 @@ class PausedQuestion(SQLModel, table=True):
 class ProcessedUpdate(SQLModel, table=True):
     """Update ids already handled, so a redelivered update has one effect."""
 
-    update_id: int = Field(
-        sa_column=Column(BigInteger, primary_key=True, autoincrement=False)
-    )
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     seen_at: datetime = Field(default_factory=_now, index=True)
 
 

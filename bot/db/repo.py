@@ -78,9 +78,12 @@ async def upsert_member(
     return member
 
 
-async def ensure_membership(session: AsyncSession, *, chat: Chat, member: Member, now: datetime) -> Membership:
+async def ensure_membership(
+    session: AsyncSession, *, chat: Chat, member: Member, now: datetime
+) -> Membership:
     """Return the chat-member link, created on first sight."""
-    assert chat.id is not None and member.id is not None
+    assert chat.id is not None
+    assert member.id is not None
     link = (
         await session.exec(
             select(Membership).where(
@@ -186,7 +189,9 @@ async def get_sent(session: AsyncSession, sent_pk: int) -> SentQuestion | None:
 
 async def get_sent_by_poll(session: AsyncSession, poll_id: str) -> SentQuestion | None:
     """Return the sent question behind a poll id."""
-    return (await session.exec(select(SentQuestion).where(SentQuestion.poll_id == poll_id))).first()
+    return (
+        await session.exec(select(SentQuestion).where(SentQuestion.poll_id == poll_id))
+    ).first()
 
 
 async def get_answer(session: AsyncSession, sent_pk: int, member_pk: int) -> Answer | None:

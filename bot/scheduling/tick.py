@@ -243,6 +243,8 @@ class Deliverer:
                 run, index, earliest = self._requeue.pop()
                 at = self.pacer.reserve(run.chat_id, earliest=max(earliest, now_s))
                 self._push(heap, run, index, at)
+            if not heap:
+                horizon = float("-inf")  # nothing planned: prepare the next delivery now
             while horizon < now_s + self.lookahead and (pending or self._more):
                 if not pending:  # claim the next batch while this one's last sends wait
                     pending.extend(await self._claim())

@@ -24,7 +24,6 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.content.schema import Catalog
-from bot.db import repo
 from bot.db.engine import Database
 from bot.db.models import Chat, CourseProgress, Delivery, KeyValue, Schedule
 from bot.progress.streak import local_day
@@ -446,30 +445,7 @@ async def record_results(db: Database, results: Sequence[Result]) -> None:
 
 
 async def migrate_chat(db: Database, *, old_chat_id: int, new_chat_id: int, now: datetime) -> str:
-    """Move a group that became a supergroup to its new id (progress and schedule stay)."""
-    async with db.begin() as session:
-        chat = await repo.get_chat(session, old_chat_id)
-        if chat is None or chat.id is None:
-            return "unknown"  # already moved (by the migration service message)
-        other = await repo.get_chat(session, new_chat_id)
-        if other is not None:
-            log.warning(
-                "chat %s migrated to %s, which already has its own row: the old row is "
-                "deactivated, its progress stays with it",
-                old_chat_id,
-                new_chat_id,
-            )
-            chat.active = False
-            chat.updated_at = now
-            session.add(chat)
-            schedule = await repo.get_schedule(session, chat.id)
-            if schedule is not None:
-                schedule.next_due_at = None
-                session.add(schedule)
-            return "exists"
-        chat.tg_chat_id = new_chat_id
-        chat.kind = "supergroup"
-        chat.updated_at = now
-        session.add(chat)
-        log.info("chat %s migrated to supergroup %s", old_chat_id, new_chat_id)
-        return "moved"
+    """Move a group that became a supergroup to its new id (one rule for every path)."""
+    from bot.study.groups import migrate_chat as move  # groups owns the merge rules
+
+    return await move(db, old_chat_id=old_chat_id, new_chat_id=new_chat_id, now=now)

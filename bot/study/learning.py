@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
@@ -112,9 +113,7 @@ class StartOutcome:
     lessons_done: int = 0
 
 
-async def identify(
-    session: AsyncSession, who: Who, *, now: datetime
-) -> tuple[Chat, Member, bool]:
+async def identify(session: AsyncSession, who: Who, *, now: datetime) -> tuple[Chat, Member, bool]:
     """Upsert the chat and the member of an update; return them and whether the chat is new."""
     chat, created = await repo.upsert_chat(
         session, tg_chat_id=who.chat_id, kind=who.chat_kind, title=who.chat_title, now=now
@@ -199,7 +198,7 @@ def _next_lesson(course: Course, done: set[str]) -> Lesson | None:
 async def next_lesson(
     db: Database, catalog: Catalog, *, chat_id: int, now: datetime
 ) -> LessonOut | Course | None:
-    """Return the chat's next lesson, the Course when every lesson is done, None without a course."""
+    """Return the chat's next lesson; the Course when all are done; None without a course."""
     async with db.begin() as session:
         chat = await repo.get_chat(session, chat_id)
         course = catalog.course(chat.course_id) if chat and chat.course_id else None
@@ -227,8 +226,13 @@ def pick_new_question(
     done_lessons: set[str],
     current_lesson_id: str | None,
     lesson_id: str | None = None,
+    pending: AbstractSet[str] = frozenset(),
 ) -> Question | None:
-    """Choose the next unanswered question: the given or current lesson first, then in order."""
+    """Choose the next unanswered question: the given or current lesson first, then in order.
+
+    Questions already sent and still waiting for an answer (`pending`) come last, so a
+    "take the quiz" tap after a scheduled delivery does not repeat the question just sent.
+    """
     order: list[Lesson] = []
     for wanted in (lesson_id, current_lesson_id):
         lesson = course.lesson(wanted) if wanted else None
@@ -236,11 +240,15 @@ def pick_new_question(
             order.append(lesson)
     if lesson_id is None:
         order += [item for item in course.lessons if item not in order]
-    for lesson in order:
-        for question in lesson.questions:
-            if question.id not in answered and question.id not in paused:
-                return question
-    return None
+    candidates = [
+        question
+        for lesson in order
+        for question in lesson.questions
+        if question.id not in answered and question.id not in paused
+    ]
+    fresh = [question for question in candidates if question.id not in pending]
+    chosen = fresh or candidates
+    return chosen[0] if chosen else None
 
 
 async def _due_card_question(
@@ -362,6 +370,7 @@ async def prepare_question(
                     done_lessons=await repo.done_lesson_ids(session, chat.id, course.id),
                     current_lesson_id=progress.current_lesson_id,
                     lesson_id=lesson_id,
+                    pending=await _pending_ids(session, chat.id, member_pk, now=now),
                 )
         if question is None:
             return None
@@ -380,9 +389,7 @@ async def prepare_question(
         assert sent.id is not None
         lesson = course.lesson(question.lesson_id)
         total = len(lesson.questions) if lesson else None
-        position = (
-            [q.id for q in lesson.questions].index(question.id) + 1 if lesson else None
-        )
+        position = [q.id for q in lesson.questions].index(question.id) + 1 if lesson else None
         return QuestionOut(
             sent_id=sent.id,
             chat_id=chat_id,
@@ -395,6 +402,26 @@ async def prepare_question(
             total=total,
             confidence_prompt=chat.confidence_prompt and style == "buttons",
         )
+
+
+async def _pending_ids(
+    session: AsyncSession, chat_pk: int, member_pk: int | None, *, now: datetime
+) -> set[str]:
+    """Questions sent to this learner in the last day and not answered yet."""
+    if member_pk is None:
+        return set()  # groups never repeat: _group_sent_ids already excludes sent questions
+    answered = select(Answer.id).where(
+        Answer.sent_question_id == SentQuestion.id, Answer.member_id == member_pk
+    )
+    rows = await session.exec(
+        select(SentQuestion.question_id).where(
+            SentQuestion.chat_id == chat_pk,
+            SentQuestion.member_id == member_pk,
+            SentQuestion.sent_at >= now - timedelta(days=1),
+            ~answered.exists(),
+        )
+    )
+    return set(rows.all())
 
 
 async def _group_sent_ids(session: AsyncSession, chat_pk: int, course_id: str) -> set[str]:
@@ -446,7 +473,9 @@ async def record_poll_answer(
         if chat is None or any(not 0 <= int(i) < len(sent.option_order) for i in option_ids):
             return None  # not a vote this poll could carry (a -1 would pick the last option)
         chosen = engine.to_original(sent.option_order, [int(i) for i in option_ids])
-        return await _grade(session, catalog, sent=sent, chat=chat, who=who, chosen=chosen, now=now)
+        return await _grade(
+            session, catalog, sent=sent, chat=chat, who=who, chosen=chosen, now=now
+        )
 
 
 async def record_button_answer(
@@ -474,7 +503,9 @@ async def record_button_answer(
         if not displayed or any(not 0 <= i < n for i in displayed):
             return "button_expired"
         chosen = engine.to_original(sent.option_order, list(displayed))
-        return await _grade(session, catalog, sent=sent, chat=chat, who=who, chosen=chosen, now=now)
+        return await _grade(
+            session, catalog, sent=sent, chat=chat, who=who, chosen=chosen, now=now
+        )
 
 
 async def toggle_option(
@@ -523,7 +554,8 @@ async def _grade(
     chosen: Sequence[int],
     now: datetime,
 ) -> AnswerOutcome:
-    assert sent.id is not None and chat.id is not None
+    assert sent.id is not None
+    assert chat.id is not None
     member_who = Who(
         chat_id=chat.tg_chat_id,
         chat_kind=chat.kind,
@@ -583,12 +615,19 @@ async def _grade(
     next_due = None
     if sent.purpose != "exam":
         card = await _review_card(
-            session, member=member, question=question, correct=result.correct,
-            unsure=sent.unsure, latency_ms=latency, now=now,
+            session,
+            member=member,
+            question=question,
+            correct=result.correct,
+            unsure=sent.unsure,
+            latency_ms=latency,
+            now=now,
         )
         answer.rating = card[1]
         next_due = card[0].due
-    confusion = await _note_confusion(session, member=member, question=question, chosen=chosen, now=now)
+    confusion = await _note_confusion(
+        session, member=member, question=question, chosen=chosen, now=now
+    )
     tz = member.timezone or (await repo.ensure_schedule(session, chat, timezone="UTC")).timezone
     await repo.add_study_day(session, member_pk=member.id, day=local_day(now, tzinfo_for(tz)))
     lesson_done = None
@@ -670,7 +709,10 @@ async def _review_card(
     session.add(card)
     session.add(
         ReviewLog(
-            card_id=card.id, member_id=member.id, rating=int(rating), reviewed_at=now,
+            card_id=card.id,
+            member_id=member.id,
+            rating=int(rating),
+            reviewed_at=now,
             duration_ms=latency_ms,
         )
     )
@@ -703,8 +745,11 @@ async def _note_confusion(
     ).first()
     if row is None:
         row = Confusion(
-            member_id=member.id, course_id=question.course_id, expected=expected[0],
-            chosen=picked[0], count=0,
+            member_id=member.id,
+            course_id=question.course_id,
+            expected=expected[0],
+            chosen=picked[0],
+            count=0,
         )
     row.count += 1
     row.last_at = now

@@ -21,7 +21,9 @@ def delivering(chat: Chat, schedule: Schedule) -> bool:
 
 def reschedule(chat: Chat, schedule: Schedule, *, now: datetime) -> datetime | None:
     """Set the schedule's next due instant from `now` (None while paused or inactive)."""
-    schedule.next_due_at = next_due(spec_of(schedule), after=now) if delivering(chat, schedule) else None
+    schedule.next_due_at = (
+        next_due(spec_of(schedule), after=now) if delivering(chat, schedule) else None
+    )
     return schedule.next_due_at
 
 

@@ -128,7 +128,10 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, fallback.unknown_command),
         CallbackQueryHandler(_stray_button),
         MessageHandler(
-            filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE,
+            filters.TEXT
+            & ~filters.COMMAND
+            & filters.ChatType.PRIVATE
+            & filters.UpdateType.MESSAGE,
             fallback.free_text,
         ),
     ]
@@ -175,5 +178,6 @@ async def _post_init(app: TutorApp) -> None:
 
 
 async def _post_shutdown(app: TutorApp) -> None:
+    jobs.shutdown(app)  # release the delivery lock
     if app.bot_data.db is not None:
         await app.bot_data.db.dispose()

@@ -53,6 +53,4 @@ class TutorContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
         return self.bot_data.clock()
 
 
-TutorApp = Application[
-    ExtBot[None], TutorContext, dict[Any, Any], dict[Any, Any], BotData, Any
-]
+TutorApp = Application[ExtBot[None], TutorContext, dict[Any, Any], dict[Any, Any], BotData, Any]

@@ -33,7 +33,9 @@ class FakeUser:
         return data
 
 
-def chat_json(chat_id: int, *, title: str | None = None, user: FakeUser | None = None) -> dict[str, Any]:
+def chat_json(
+    chat_id: int, *, title: str | None = None, user: FakeUser | None = None
+) -> dict[str, Any]:
     """Return the Bot API JSON of a chat (private when the id is positive)."""
     if chat_id > 0:
         return {"id": chat_id, "type": "private", "first_name": user.first_name if user else "U"}
@@ -66,11 +68,22 @@ def member_status(status: str, user: dict[str, Any]) -> dict[str, Any]:
         member.update(ADMIN_RIGHTS)
     elif status == "restricted":
         member.update(
-            is_member=True, until_date=0, can_send_messages=True, can_send_audios=True,
-            can_send_documents=True, can_send_photos=True, can_send_videos=True,
-            can_send_video_notes=True, can_send_voice_notes=True, can_send_polls=True,
-            can_send_other_messages=True, can_add_web_page_previews=True, can_change_info=False,
-            can_invite_users=False, can_pin_messages=False, can_manage_topics=False,
+            is_member=True,
+            until_date=0,
+            can_send_messages=True,
+            can_send_audios=True,
+            can_send_documents=True,
+            can_send_photos=True,
+            can_send_videos=True,
+            can_send_video_notes=True,
+            can_send_voice_notes=True,
+            can_send_polls=True,
+            can_send_other_messages=True,
+            can_add_web_page_previews=True,
+            can_change_info=False,
+            can_invite_users=False,
+            can_pin_messages=False,
+            can_manage_topics=False,
         )
     return member
 

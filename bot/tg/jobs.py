@@ -59,6 +59,23 @@ def install(app: TutorApp) -> None:
         name=TICK_JOB,
         job_kwargs=JOB_KWARGS,
     )
+    # Weekly group recaps and mock-exam timers: claimed exactly once in the database too.
+    from bot.tg.handlers import exam, groups  # the handlers import this module
+
+    queue.run_repeating(
+        groups.recap_tick,
+        interval=timedelta(minutes=1),
+        first=30,
+        name="recap-tick",
+        job_kwargs=JOB_KWARGS,
+    )
+    queue.run_repeating(
+        exam.exam_tick,
+        interval=timedelta(seconds=30),
+        first=15,
+        name="exam-tick",
+        job_kwargs=JOB_KWARGS,
+    )
     log.info("delivery tick every %g s", settings.tick_seconds)
 
 

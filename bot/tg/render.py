@@ -63,7 +63,7 @@ def lesson_keyboard(out: LessonOut) -> InlineKeyboardMarkup | None:
 
 
 def counter(out: QuestionOut) -> str:
-    """" 2/5" when the question's place in its lesson is known."""
+    """ " 2/5" when the question's place in its lesson is known."""
     return f" {out.number}/{out.total}" if out.number and out.total else ""
 
 

@@ -14,7 +14,9 @@ from bot.tg.texts import t
 
 async def send_next_lesson(context: TutorContext, chat_id: int) -> None:
     """Send the chat's next lesson, or say the course is complete."""
-    out = await learning.next_lesson(context.db, context.catalog, chat_id=chat_id, now=context.now())
+    out = await learning.next_lesson(
+        context.db, context.catalog, chat_id=chat_id, now=context.now()
+    )
     if out is None:
         await say(context, chat_id, t("no_course_yet"))
     elif isinstance(out, Course):
@@ -43,6 +45,4 @@ async def lesson_button(update: Update, context: TutorContext) -> None:
         return
     from bot.tg.handlers.quiz import send_next_question
 
-    await send_next_question(
-        context, who, purpose="lesson", lesson_id=parts[2], session_index=1
-    )
+    await send_next_question(context, who, purpose="lesson", lesson_id=parts[2], session_index=1)

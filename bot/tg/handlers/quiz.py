@@ -74,11 +74,20 @@ async def receive_poll_answer(update: Update, context: TutorContext) -> None:
     user = answer.user
     if user is None:  # a vote on behalf of a chat (anonymous admin): nobody to grade
         return
-    who = Who(chat_id=0, chat_kind="unknown", user_id=user.id, first_name=user.first_name,
-              username=user.username)
+    who = Who(
+        chat_id=0,
+        chat_kind="unknown",
+        user_id=user.id,
+        first_name=user.first_name,
+        username=user.username,
+    )
     outcome = await learning.record_poll_answer(
-        context.db, context.catalog, poll_id=answer.poll_id, who=who,
-        option_ids=list(answer.option_ids), now=context.now(),
+        context.db,
+        context.catalog,
+        poll_id=answer.poll_id,
+        who=who,
+        option_ids=list(answer.option_ids),
+        now=context.now(),
     )
     if outcome is None or outcome.already_answered or outcome.question is None:
         return
@@ -125,7 +134,9 @@ async def answer_button(update: Update, context: TutorContext) -> None:
         await query.answer(t("button_expired"))
         return
     if action == "t" and index is not None:
-        selection = await learning.toggle_option(context.db, sent_id=sent_id, who=who, displayed=index)
+        selection = await learning.toggle_option(
+            context.db, sent_id=sent_id, who=who, displayed=index
+        )
         if isinstance(selection, str):
             await query.answer(t(selection))
             return
@@ -162,13 +173,15 @@ async def answer_button(update: Update, context: TutorContext) -> None:
     if query.message is not None:
         try:
             await context.bot.edit_message_text(
-                render.marked_options(outcome) + "\n\n"
+                render.marked_options(outcome)
+                + "\n\n"
                 + render.feedback(outcome, include_explanation=True),
                 chat_id=outcome.chat_id,
                 message_id=query.message.message_id,
                 parse_mode=ParseMode.HTML,
                 reply_markup=render.after_answer_keyboard(
-                    outcome, answered_in_session=outcome.session_index,
+                    outcome,
+                    answered_in_session=outcome.session_index,
                     per_session=outcome.per_session,
                 ),
             )
@@ -176,7 +189,9 @@ async def answer_button(update: Update, context: TutorContext) -> None:
             log.info("could not edit question %s: %s", sent_id, exc.message)
             await after_answer(context, outcome, include_explanation=True)
     if outcome.lesson_done is not None:
-        await say(context, outcome.chat_id, t("lesson_done", title=render.esc(outcome.lesson_done.title)))
+        await say(
+            context, outcome.chat_id, t("lesson_done", title=render.esc(outcome.lesson_done.title))
+        )
 
 
 def _short_wrong(outcome: AnswerOutcome) -> str:
@@ -186,7 +201,9 @@ def _short_wrong(outcome: AnswerOutcome) -> str:
     return f"❌ Not quite. Answer: {right}"[:200]
 
 
-async def _redraw_selection(context: TutorContext, message: object, sent_id: int, selection: tuple[int, ...]) -> None:
+async def _redraw_selection(
+    context: TutorContext, message: object, sent_id: int, selection: tuple[int, ...]
+) -> None:
     out = await learning.question_out(context.db, context.catalog, sent_id=sent_id)
     if out is None or message is None:
         return

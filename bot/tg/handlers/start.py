@@ -33,14 +33,18 @@ async def start(update: Update, context: TutorContext) -> None:
     )
     name = render.esc(who.first_name)
     if outcome.unknown_course:
-        await say(context, who.chat_id, t("unknown_course", course=render.esc(outcome.unknown_course)))
+        await say(
+            context, who.chat_id, t("unknown_course", course=render.esc(outcome.unknown_course))
+        )
     if outcome.course is None:
         if not context.catalog.courses:
             await say(context, who.chat_id, t("no_courses"))
             return
         await say(context, who.chat_id, t("welcome", name=name))
         await say(
-            context, who.chat_id, t("choose_course"),
+            context,
+            who.chat_id,
+            t("choose_course"),
             markup=render.course_picker(list(context.catalog)),
         )
         return
