@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Integer, cast, func
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,6 +16,7 @@ from bot.db.models import (
     Card,
     Chat,
     CourseProgress,
+    KeyValue,
     LessonDone,
     Member,
     Membership,
@@ -144,19 +147,12 @@ async def mark_lesson_done(
     session: AsyncSession, *, chat_pk: int, course_id: str, lesson_id: str, now: datetime
 ) -> bool:
     """Record a finished lesson; return False if it was already recorded."""
-    existing = (
-        await session.exec(
-            select(LessonDone.id).where(
-                LessonDone.chat_id == chat_pk,
-                LessonDone.course_id == course_id,
-                LessonDone.lesson_id == lesson_id,
-            )
-        )
-    ).first()
-    if existing is not None:
-        return False
-    session.add(LessonDone(chat_id=chat_pk, course_id=course_id, lesson_id=lesson_id, done_at=now))
-    return True
+    return await insert_ignore(
+        session,
+        LessonDone,
+        {"chat_id": chat_pk, "course_id": course_id, "lesson_id": lesson_id, "done_at": now},
+        keys=["chat_id", "course_id", "lesson_id"],
+    )
 
 
 async def answered_question_ids(session: AsyncSession, member_pk: int, course_id: str) -> set[str]:
@@ -182,9 +178,11 @@ async def paused_question_ids(session: AsyncSession, course_id: str) -> set[str]
     return set(rows.all())
 
 
-async def get_sent(session: AsyncSession, sent_pk: int) -> SentQuestion | None:
-    """Return a sent question by id."""
-    return await session.get(SentQuestion, sent_pk)
+async def get_sent(
+    session: AsyncSession, sent_pk: int, *, for_update: bool = False
+) -> SentQuestion | None:
+    """Return a sent question by id (row-locked on PostgreSQL with `for_update`)."""
+    return await session.get(SentQuestion, sent_pk, with_for_update=for_update)
 
 
 async def get_sent_by_poll(session: AsyncSession, poll_id: str) -> SentQuestion | None:
@@ -218,15 +216,11 @@ async def get_card(
     ).first()
 
 
-async def add_study_day(session: AsyncSession, *, member_pk: int, day: object) -> None:
+async def add_study_day(session: AsyncSession, *, member_pk: int, day: date) -> None:
     """Record that a member studied on a local day (once per day)."""
-    exists = (
-        await session.exec(
-            select(StudyDay.id).where(StudyDay.member_id == member_pk, StudyDay.day == day)
-        )
-    ).first()
-    if exists is None:
-        session.add(StudyDay(member_id=member_pk, day=day))  # type: ignore[arg-type]
+    await insert_ignore(
+        session, StudyDay, {"member_id": member_pk, "day": day}, keys=["member_id", "day"]
+    )
 
 
 async def accuracy_by_objective(
@@ -253,3 +247,33 @@ async def chats_by_pks(session: AsyncSession, pks: Iterable[int]) -> dict[int, C
         return {}
     rows = await session.exec(select(Chat).where(col(Chat.id).in_(ids)))
     return {c.id: c for c in rows.all() if c.id is not None}
+
+
+def _insert(session: AsyncSession, model: type) -> Any:
+    """An INSERT that knows ON CONFLICT for this session's dialect (SQLite or PostgreSQL)."""
+    bind = session.get_bind()
+    dialect = postgresql if bind.dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
+
+
+async def insert_ignore(
+    session: AsyncSession, model: type, values: dict[str, Any], *, keys: Sequence[str]
+) -> bool:
+    """Insert a row unless one with the same unique `keys` exists; return whether it was new.
+
+    Atomic on both databases, so two transactions racing on PostgreSQL do not both insert.
+    """
+    statement = (
+        _insert(session, model).values(**values).on_conflict_do_nothing(index_elements=keys)
+    )
+    result = await session.exec(statement)
+    return bool(result.rowcount)
+
+
+async def put_value(session: AsyncSession, key: str, value: str, *, now: datetime) -> None:
+    """Set a KeyValue row (insert or update in one statement)."""
+    statement = _insert(session, KeyValue).values(key=key, value=value, updated_at=now)
+    statement = statement.on_conflict_do_update(
+        index_elements=["key"], set_={"value": value, "updated_at": now}
+    )
+    await session.exec(statement)

@@ -24,8 +24,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.content.schema import Catalog
+from bot.db import repo
 from bot.db.engine import Database
-from bot.db.models import Chat, CourseProgress, Delivery, KeyValue, Schedule
+from bot.db.models import Chat, CourseProgress, Delivery, Schedule
 from bot.progress.streak import local_day
 from bot.scheduling.due import (
     ScheduleSpec,
@@ -190,12 +191,7 @@ async def start_sending(db: Database, deliveries: Sequence[tuple[int, int]]) -> 
 
 
 async def _beat(session: AsyncSession, now: datetime) -> None:
-    row = await session.get(KeyValue, HEARTBEAT_KEY)
-    if row is None:
-        row = KeyValue(key=HEARTBEAT_KEY)
-    row.value = now.isoformat()
-    row.updated_at = now
-    session.add(row)
+    await repo.put_value(session, HEARTBEAT_KEY, now.isoformat(), now=now)
 
 
 def _lesson_mode(chat: Chat, progress: CourseProgress | None, today: date) -> str:

@@ -513,7 +513,7 @@ async def toggle_option(
 ) -> tuple[int, ...] | str:
     """Toggle a choice of a multiple-answer button question; return the selection."""
     async with db.begin() as session:
-        sent = await repo.get_sent(session, sent_id)
+        sent = await repo.get_sent(session, sent_id, for_update=True)
         if sent is None:
             return "question_gone"
         chat = await repo.get_chat_by_pk(session, sent.chat_id)
@@ -735,12 +735,14 @@ async def _note_confusion(
         return None
     row = (
         await session.exec(
-            select(Confusion).where(
+            select(Confusion)
+            .where(
                 Confusion.member_id == member.id,
                 Confusion.course_id == question.course_id,
                 Confusion.expected == expected[0],
                 Confusion.chosen == picked[0],
             )
+            .with_for_update()  # PostgreSQL: no lost increments (SQLite: BEGIN IMMEDIATE)
         )
     ).first()
     if row is None:

@@ -238,12 +238,7 @@ async def save_plan(session: AsyncSession, member_pk: int, plan: Plan) -> None:
             "started": plan.started_at.isoformat(),
         }
     )
-    row = await session.get(KeyValue, key)
-    if row is None:
-        row = KeyValue(key=key)
-    row.value = value
-    row.updated_at = plan.started_at
-    session.add(row)
+    await repo.put_value(session, key, value, now=plan.started_at)
 
 
 async def plan_total(session: AsyncSession, member_pk: int, purpose: str) -> int | None:

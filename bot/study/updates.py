@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlmodel import col
 
+from bot.db import repo
 from bot.db.engine import Database
 from bot.db.models import ProcessedUpdate
 
@@ -16,10 +17,9 @@ KEEP_FOR = timedelta(days=2)  # Telegram keeps undelivered updates for 24 hours
 async def first_time(db: Database, *, update_id: int, now: datetime) -> bool:
     """Record an update id; return False when it was handled before."""
     async with db.begin() as session:
-        if await session.get(ProcessedUpdate, update_id) is not None:
-            return False
-        session.add(ProcessedUpdate(update_id=update_id, seen_at=now))
-    return True
+        return await repo.insert_ignore(
+            session, ProcessedUpdate, {"update_id": update_id, "seen_at": now}, keys=["update_id"]
+        )
 
 
 async def forget_old(db: Database, *, now: datetime) -> int:
