@@ -27,9 +27,8 @@ MINI = FIXTURES / "courses"
 REAL_LESSONS = Path(__file__).parent.parent / "lessons"
 T0 = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)  # a Monday
 
-_UPDATE_IDS = itertools.count(
-    1, 10_000
-)  # each rig continues where the previous stopped, like Telegram
+# Each rig continues where the previous one stopped, like Telegram's update ids.
+_UPDATE_IDS = itertools.count(1, 10_000)
 ADA = FakeUser(101, "Ada", "ada")
 BOB = FakeUser(102, "Bob", "bob")
 
@@ -122,19 +121,24 @@ async def running_bot(
     clock: FakeClock | None = None,
     api: FakeBotAPI | None = None,
     db_name: str = "bot.db",
+    db_url: str | None = None,
     rate_limiter: bool = False,
     **settings: Any,
 ) -> AsyncIterator[BotRig]:
-    """Start the real Application (initialize + post_init) on a SQLite file under tmp_path."""
+    """Start the real Application (initialize + post_init) on a SQLite file under tmp_path.
+
+    `db_url` runs it on another database instead (PostgreSQL in tests/pg.py).
+    """
     clock = clock or FakeClock(T0)
     api = api or FakeBotAPI(clock=clock)
-    db_url = f"sqlite+aiosqlite:///{tmp_path / db_name}"
+    db_url = db_url or f"sqlite+aiosqlite:///{tmp_path / db_name}"
     catalog = catalog or load_catalog(MINI)
     app = build_application(
         make_settings(db_url, **settings),
         request=api,
         clock=clock,
         catalog=catalog,
+        database=Database.from_url(db_url),
         rate_limiter=rate_limiter,
         start_jobs=False,
     )

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from glob import glob
 from pathlib import Path
@@ -22,14 +22,8 @@ from typing import Any
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.content.loader import load_catalog
-from bot.content.schema import Catalog
 from bot.db.engine import Database
-from bot.tg.app import build_application
-from bot.tg.fakeapi import FakeBotAPI
-from bot.tg.fakeupdates import UpdateFactory
-from tests.botkit import _UPDATE_IDS, MINI, T0, BotRig, make_settings
+from tests.botkit import BotRig, running_bot
 
 _DB_NAMES = itertools.count(1)
 
@@ -164,42 +158,9 @@ async def pg_db(pg_url: str) -> AsyncIterator[Database]:
     await database.dispose()
 
 
-@asynccontextmanager
-async def running_pg_bot(
-    db_url: str,
-    *,
-    catalog: Catalog | None = None,
-    clock: FakeClock | None = None,
-    api: FakeBotAPI | None = None,
-    **settings: Any,
-) -> AsyncIterator[BotRig]:
+def running_pg_bot(db_url: str, **options: Any) -> AbstractAsyncContextManager[BotRig]:
     """Like botkit.running_bot, on any database URL (PostgreSQL here)."""
-    clock = clock or FakeClock(T0)
-    api = api or FakeBotAPI(clock=clock)
-    app = build_application(
-        make_settings(db_url, **settings),
-        request=api,
-        clock=clock,
-        catalog=catalog or load_catalog(MINI),
-        database=Database.from_url(db_url),
-        rate_limiter=False,
-        start_jobs=False,
-    )
-    async with app:
-        await app.post_init(app)  # type: ignore[misc]
-        db = app.bot_data.db
-        assert db is not None
-        try:
-            yield BotRig(
-                app=app,
-                api=api,
-                clock=clock,
-                updates=UpdateFactory(app.bot, clock=clock, first_update_id=next(_UPDATE_IDS)),
-                db=db,
-                db_url=db_url,
-            )
-        finally:
-            await app.post_shutdown(app)  # type: ignore[misc]
+    return running_bot(Path(tempfile.gettempdir()), db_url=db_url, **options)
 
 
 GROUP_ID = -100555

@@ -10,7 +10,7 @@ from telegram import Update
 from bot.db import repo
 from bot.db.models import Answer, Chat, Member, Schedule
 from bot.tg.context import TutorContext
-from bot.tg.fakeupdates import FakeUser, chat_json
+from bot.tg.fakeupdates import FakeUser, chat_json, member_status
 from bot.tg.handlers import groups
 from tests.botkit import ADA, BotRig
 
@@ -25,32 +25,6 @@ def context_of(rig: BotRig) -> TutorContext:
     return TutorContext(rig.app)  # type: ignore[arg-type]
 
 
-_ADMIN_RIGHTS = {
-    "can_be_edited": False,
-    "is_anonymous": False,
-    "can_manage_chat": True,
-    "can_delete_messages": True,
-    "can_manage_video_chats": True,
-    "can_restrict_members": True,
-    "can_promote_members": False,
-    "can_change_info": True,
-    "can_invite_users": True,
-    "can_post_stories": False,
-    "can_edit_stories": False,
-    "can_delete_stories": False,
-}
-
-
-def _status(status: str, bot_user: dict[str, Any]) -> dict[str, Any]:
-    """A ChatMember JSON with the fields PTB 22.8 requires for each status."""
-    member: dict[str, Any] = {"status": status, "user": bot_user}
-    if status == "kicked":
-        member["until_date"] = 0
-    elif status == "administrator":
-        member.update(_ADMIN_RIGHTS)
-    return member
-
-
 def member_change(
     rig: BotRig, by: FakeUser, chat_id: int, *, old: str, new: str, title: str | None = None
 ) -> Update:
@@ -60,8 +34,8 @@ def member_change(
         "chat": chat_json(chat_id, title=title, user=by),
         "from": by.as_dict(),
         "date": int(rig.clock.now.timestamp()),
-        "old_chat_member": _status(old, bot_user),
-        "new_chat_member": _status(new, bot_user),
+        "old_chat_member": member_status(old, bot_user),
+        "new_chat_member": member_status(new, bot_user),
     }
     return rig.updates.make({"my_chat_member": change})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 import zoneinfo
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import cache
@@ -288,27 +288,48 @@ def _slot_instant(*, day: date, at: time, zone: tzinfo) -> datetime:
     return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
 
 
-def _slots_around(spec: ScheduleSpec, reference: datetime) -> Iterator[datetime]:
-    """Yield every slot instant on local dates within `_SEARCH_DAYS` of ``reference``."""
+def _day_slots(spec: ScheduleSpec, zone: tzinfo, day: date) -> list[datetime]:
+    """The slot instants of one local date (none when its LOCAL weekday is not scheduled)."""
+    if day.weekday() not in spec.days:
+        return []
+    return [_slot_instant(day=day, at=at, zone=zone) for at in spec.times]
+
+
+def _nearest(spec: ScheduleSpec, reference: datetime, *, forward: bool) -> datetime | None:
+    """Walk local dates away from ``reference`` and return the nearest slot on that side.
+
+    A slot shifted by a DST gap can land after the next date's first slot, so once a date
+    yields a candidate, one more date is checked before stopping.
+    """
     zone = tzinfo_for(spec.tz)
     local_date = reference.astimezone(zone).date()
-    for delta in range(-_SEARCH_DAYS, _SEARCH_DAYS + 1):
-        day = local_date + timedelta(days=delta)
-        if day.weekday() in spec.days:  # the LOCAL calendar date decides the weekday
-            for at in spec.times:
-                yield _slot_instant(day=day, at=at, zone=zone)
+    step = 1 if forward else -1
+    best: datetime | None = None
+    last_delta: int | None = None
+    for delta in range(-step, step * (_SEARCH_DAYS + 1), step):
+        for slot in _day_slots(spec, zone, local_date + timedelta(days=delta)):
+            if forward and slot > reference and (best is None or slot < best):
+                best = slot
+            if not forward and slot <= reference and (best is None or slot > best):
+                best = slot
+        if best is not None:
+            if last_delta is None:
+                last_delta = delta + step
+            elif delta == last_delta:
+                break
+    return best
 
 
 def next_due(spec: ScheduleSpec, *, after: datetime) -> datetime:
     """Return the first delivery instant strictly after ``after`` (aware UTC in and out)."""
-    start = _require_aware(after, name="after")
-    return min(slot for slot in _slots_around(spec, start) if slot > start)
+    found = _nearest(spec, _require_aware(after, name="after"), forward=True)
+    assert found is not None  # a spec always has at least one day and one time
+    return found
 
 
 def previous_due(spec: ScheduleSpec, *, at_or_before: datetime) -> datetime | None:
     """Return the latest delivery instant at or before the given one (within ~8 days)."""
-    end = _require_aware(at_or_before, name="at_or_before")
-    return max((slot for slot in _slots_around(spec, end) if slot <= end), default=None)
+    return _nearest(spec, _require_aware(at_or_before, name="at_or_before"), forward=False)
 
 
 def upcoming(spec: ScheduleSpec, *, after: datetime, count: int) -> list[datetime]:
