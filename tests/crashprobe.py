@@ -98,7 +98,11 @@ async def run(db_file: Path, log_file: Path, start: datetime, max_in_flight: int
 
     settings = make_settings(url_of(db_file), heartbeat_file=db_file.with_name("heartbeat"))
     app = build_application(
-        settings, request=api, clock=clock, catalog=load_catalog(MINI), rate_limiter=False,
+        settings,
+        request=api,
+        clock=clock,
+        catalog=load_catalog(MINI),
+        rate_limiter=False,
         start_jobs=False,
     )
     async with app:

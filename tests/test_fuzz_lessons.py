@@ -30,13 +30,36 @@ any_value = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=40),
     st.lists(st.one_of(st.integers(), st.text(max_size=10), st.none()), max_size=4),
-    st.dictionaries(st.text(max_size=8), st.one_of(st.integers(), st.text(max_size=8)), max_size=3),
+    st.dictionaries(
+        st.text(max_size=8), st.one_of(st.integers(), st.text(max_size=8)), max_size=3
+    ),
 )
 garbage_text = st.one_of(
     st.text(max_size=30),
-    st.sampled_from([": :", "- - -", "{", "[", "&a", "*a", "!!python/object/apply:os.system",
-                     "\t", "'", '"', "%YAML 9.9", "---", "...", "? x", "|\n\t", "\x00", "\ufeff",
-                     "key: [1, 2", "id: leaves", "id: mini"]),
+    st.sampled_from(
+        [
+            ": :",
+            "- - -",
+            "{",
+            "[",
+            "&a",
+            "*a",
+            "!!python/object/apply:os.system",
+            "\t",
+            "'",
+            '"',
+            "%YAML 9.9",
+            "---",
+            "...",
+            "? x",
+            "|\n\t",
+            "\x00",
+            "\ufeff",
+            "key: [1, 2",
+            "id: leaves",
+            "id: mini",
+        ]
+    ),
 )
 
 

@@ -33,8 +33,8 @@ from bot.db.models import (
     ReviewLog,
     SentQuestion,
 )
-from bot.tg.fakeupdates import FakeUser
 from bot.tg.context import TutorContext
+from bot.tg.fakeupdates import FakeUser
 from tests.botkit import ADA, BOB, BotRig, running_bot
 from tests.test_security_injection import telegram_html_problems
 
@@ -50,9 +50,31 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 COMMANDS = [
-    "start", "lesson", "quiz", "help", "review", "mistakes", "study", "drill", "exam",
-    "examdate", "progress", "next", "settings", "pause", "resume", "reset", "forgetme",
-    "leaderboard", "mystats", "hideme", "showme", "statsprivate", "recap", "report", "stats",
+    "start",
+    "lesson",
+    "quiz",
+    "help",
+    "review",
+    "mistakes",
+    "study",
+    "drill",
+    "exam",
+    "examdate",
+    "progress",
+    "next",
+    "settings",
+    "pause",
+    "resume",
+    "reset",
+    "forgetme",
+    "leaderboard",
+    "mystats",
+    "hideme",
+    "showme",
+    "statsprivate",
+    "recap",
+    "report",
+    "stats",
 ]
 # Buttons that name a question, a course, a lesson or a setting ("next" ones name nothing).
 PREFIXES = ["q", "unsure", "report", "cf", "ex", "lesson", "course", "set", "reset", "forget"]
@@ -109,8 +131,12 @@ async def _setup(rig: BotRig, world: World) -> None:
         world.bob_sent = sent[chats[BOB.id].id]
         mallory = (await s.exec(select(Member).where(Member.tg_user_id == MALLORY.id))).one()
         gone = SentQuestion(  # a question that was since deleted from the course
-            chat_id=chats[MALLORY.id].id, member_id=mallory.id, course_id="mini",
-            lesson_id="leaves", question_id=GONE_QUESTION, style="buttons",
+            chat_id=chats[MALLORY.id].id,
+            member_id=mallory.id,
+            course_id="mini",
+            lesson_id="leaves",
+            question_id=GONE_QUESTION,
+            style="buttons",
             option_order=[0, 1, 2],
         )
         s.add(gone)
@@ -184,9 +210,26 @@ any_text = st.text(max_size=4096).filter(lambda s: s.strip() != "")
 odd_argument = st.one_of(
     st.text(max_size=80),
     st.integers().map(str),
-    st.sampled_from(["-5", "0", "99999999999", "1e9", "NaN", "2027-02-30", "garbage",
-                     "nonsense", "' OR 1=1 --", "<script>alert(1)</script>", "%s%s%n",
-                     "\u202e", "\x00", "..", "course_mini", "mini"]),
+    st.sampled_from(
+        [
+            "-5",
+            "0",
+            "99999999999",
+            "1e9",
+            "NaN",
+            "2027-02-30",
+            "garbage",
+            "nonsense",
+            "' OR 1=1 --",
+            "<script>alert(1)</script>",
+            "%s%s%n",
+            "\u202e",
+            "\x00",
+            "..",
+            "course_mini",
+            "mini",
+        ]
+    ),
 )
 command_text = st.builds(
     lambda name, args, at: f"/{name}{'@tutorbot_test_bot' if at else ''} " + " ".join(args),
@@ -231,8 +274,11 @@ def test_any_text_is_handled(world: World, text: str, who: FakeUser, where: str)
 
 
 @FUZZ
-@given(text=command_text, who=st.one_of(trudy, st.just(BOB)),
-       where=st.sampled_from(["private", "group"]))
+@given(
+    text=command_text,
+    who=st.one_of(trudy, st.just(BOB)),
+    where=st.sampled_from(["private", "group"]),
+)
 def test_commands_with_odd_arguments_are_handled(
     world: World, text: str, who: FakeUser, where: str
 ) -> None:
@@ -255,9 +301,14 @@ def test_forged_callbacks_write_nothing(world: World, data: st.DataObject) -> No
     prefix = data.draw(st.sampled_from(PREFIXES), label="prefix")
     parts = data.draw(
         st.lists(
-            st.one_of(forged_id(world), st.sampled_from(["a", "t", "s", "yes", "no", "sure",
-                                                         "guess", "c", "m", "x", "quiz"])),
-            min_size=1, max_size=3,
+            st.one_of(
+                forged_id(world),
+                st.sampled_from(
+                    ["a", "t", "s", "yes", "no", "sure", "guess", "c", "m", "x", "quiz"]
+                ),
+            ),
+            min_size=1,
+            max_size=3,
         ),
         label="parts",
     )
@@ -291,8 +342,11 @@ def test_poll_answers_to_unknown_polls_or_with_odd_options_write_nothing(
 
 def test_the_real_poll_still_takes_a_real_answer(world: World) -> None:
     """After all the fuzzing, Ada's open poll is still answerable (nothing was consumed)."""
-    world.send(world.rig.updates.poll_answer(ADA, world.ada_poll["id"],
-                                             world.ada_poll["correct_option_ids"]))
+    world.send(
+        world.rig.updates.poll_answer(
+            ADA, world.ada_poll["id"], world.ada_poll["correct_option_ids"]
+        )
+    )
 
     async def answers() -> list[Answer]:
         async with world.rig.db.read() as s:

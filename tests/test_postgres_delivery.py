@@ -1,4 +1,4 @@
-"""Two bot instances on one PostgreSQL database share a fan-out: every slot is sent exactly once."""
+"""Two bot instances on one PostgreSQL database share a fan-out: each slot is sent once."""
 
 from __future__ import annotations
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +37,7 @@ class Pragmas:
 
 
 @pytest.fixture
-def pragmas(monkeypatch: pytest.MonkeyPatch) -> Iterator[Pragmas]:
+def pragmas(monkeypatch: pytest.MonkeyPatch) -> Pragmas:
     extra = Pragmas()
     make_engine = db_engine.make_engine
 
@@ -57,7 +56,7 @@ def pragmas(monkeypatch: pytest.MonkeyPatch) -> Iterator[Pragmas]:
         return created
 
     monkeypatch.setattr(db_engine, "make_engine", patched)
-    yield extra
+    return extra
 
 
 def db_file(rig: BotRig) -> Path:
@@ -106,8 +105,11 @@ async def test_a_lock_held_past_the_busy_timeout_fails_cleanly_and_the_retry_suc
             holder.close()
         # A clear line per failed update: which update, what failed.
         for update in (vote, quiz):
-            lines = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR
-                     and f"update {update.update_id} " in r.getMessage()]
+            lines = [
+                r.getMessage()
+                for r in caplog.records
+                if r.levelno == logging.ERROR and f"update {update.update_id} " in r.getMessage()
+            ]
             assert lines and all(LOCKED in line for line in lines), lines
         assert said and set(said) == {t("error")}  # told, in one line, no traceback
         # Processed again once the lock is gone (a redelivery): it all works.

@@ -21,7 +21,7 @@ from bot.clock import FakeClock
 from bot.db.models import Answer, Chat, Delivery, Member, Schedule
 from bot.study.schedules import reschedule
 from bot.tg import jobs
-from bot.tg.fakeapi import BLOCKED, CHAT_NOT_FOUND, SERVER_ERROR, Fault, FakeBotAPI, flood
+from bot.tg.fakeapi import BLOCKED, CHAT_NOT_FOUND, SERVER_ERROR, FakeBotAPI, Fault, flood
 from bot.tg.fakeupdates import FakeUser
 from bot.tg.texts import t
 from tests.botkit import ADA, BOB, BotRig, running_bot
@@ -46,8 +46,9 @@ class ChatFaults(FakeBotAPI):
         """Make the next calls of `method` to `chat_id` fail, one fault per call."""
         self.once.setdefault((method, chat_id), []).extend(faults)
 
-    async def do_request(self, url: str, method: str, request_data: Any = None, *args: Any,
-                         **kwargs: Any) -> tuple[int, bytes]:
+    async def do_request(
+        self, url: str, method: str, request_data: Any = None, *args: Any, **kwargs: Any
+    ) -> tuple[int, bytes]:
         api = url.rsplit("/", 1)[-1]
         chat_id = request_data.parameters.get("chat_id") if request_data else None
         pending = self.once.get((api, int(chat_id))) if chat_id is not None else None
@@ -109,7 +110,9 @@ async def test_poll_feedback_fails_the_answer_is_kept_and_the_next_user_is_serve
         failed = [c for c in api.calls if c.status != 200]
         assert len(failed) == 1 and int(failed[0].params["chat_id"]) == ADA.id
         # One line that names the update and what failed (a poll answer has no chat to tell).
-        (line,) = [m for r in caplog.records if f"update {vote.update_id} " in (m := r.getMessage())]
+        (line,) = [
+            m for r in caplog.records if f"update {vote.update_id} " in (m := r.getMessage())
+        ]
         assert "failed" in line, line
 
 
@@ -234,8 +237,9 @@ async def test_a_fan_out_with_every_kind_of_fault_serves_everybody_else(
         final = await statuses(rig)
         assert all(final[tg_id] == "sent" for tg_id in [flooded, broken, slow, *healthy])
         for tg_id in (flooded, broken, slow):
-            delivered = [c.method for c in api.calls
-                         if c.params.get("chat_id") == tg_id and c.status == 200]
+            delivered = [
+                c.method for c in api.calls if c.params.get("chat_id") == tg_id and c.status == 200
+            ]
             assert delivered == ["sendMessage", "sendPoll"]  # once, after the fault
         assert not await chat_active(rig, blocked) and not await chat_active(rig, gone)
         assert len(await answers_of(rig, ADA)) == 2

@@ -54,8 +54,9 @@ async def live_everywhere(rig: BotRig) -> None:
         sent = (await s.exec(select(SentQuestion).where(SentQuestion.chat_id == group.id))).all()
     await rig.press(user, f"report:{sent[0].id}", chat_id=GROUP)
     prompt = newest(rig, GROUP)
-    await rig.send(rig.updates.message(user, "Adalind thinks B is right", chat_id=GROUP,
-                                       reply_to=prompt))
+    await rig.send(
+        rig.updates.message(user, "Adalind thinks B is right", chat_id=GROUP, reply_to=prompt)
+    )
     await rig.say(user, "/hideme", chat_id=GROUP)
     await rig.say(user, "/pause")
 
@@ -65,7 +66,9 @@ def references(row: Any, member_pk: int, chat_pk: int) -> bool:
     for column in row.__table__.columns:
         value = getattr(row, column.key)
         targets = {fk.column.table.name for fk in column.foreign_keys}
-        if ("member" in targets and value == member_pk) or ("chat" in targets and value == chat_pk):
+        if ("member" in targets and value == member_pk) or (
+            "chat" in targets and value == chat_pk
+        ):
             return True
     return False
 
@@ -80,7 +83,9 @@ async def test_forgetme_after_private_and_group_activity_leaves_nothing_about_he
         (group,) = [c for c in await rows(rig, Chat) if c.tg_chat_id == GROUP]
         bob = next(m for m in await rows(rig, Member) if m.tg_user_id == BOB.id)
         before = {
-            model.__name__: [r for r in await rows(rig, model) if references(r, her.id, private.id)]
+            model.__name__: [
+                r for r in await rows(rig, model) if references(r, her.id, private.id)
+            ]
             for model in ALL_TABLES
         }
         bob_answers = [a for a in await rows(rig, Answer) if a.member_id == bob.id]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 import sqlite3
+from html import escape
 from pathlib import Path
 
 from sqlmodel import select
@@ -18,8 +19,22 @@ ROOT = Path(__file__).parent.parent
 
 # What Telegram accepts in parse_mode=HTML (https://core.telegram.org/bots/api#html-style).
 TELEGRAM_TAGS = {
-    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
-    "tg-emoji", "code", "pre", "blockquote",
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "span",
+    "tg-spoiler",
+    "a",
+    "tg-emoji",
+    "code",
+    "pre",
+    "blockquote",
 }
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s+[^<>]*)?)>")
 _ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#[0-9]+|#x[0-9A-Fa-f]+);")
@@ -81,8 +96,9 @@ async def test_hostile_input_is_stored_verbatim_and_echoed_escaped(tmp_path: Pat
         await rig.say(MALLORY, EVIL_TZ)
         await rig.say(MALLORY, "/examdate ' OR 1=1 --")
         await rig.say(MALLORY, "/<script>alert(1)</script>")
-        await rig.send(member_change(rig, MALLORY, EVIL_GROUP, old="left", new="member",
-                                     title=EVIL_TITLE))
+        await rig.send(
+            member_change(rig, MALLORY, EVIL_GROUP, old="left", new="member", title=EVIL_TITLE)
+        )
         async with rig.db.read() as s:  # (later fake messages carry a plain group title)
             group = (await s.exec(select(Chat).where(Chat.tg_chat_id == EVIL_GROUP))).one()
         await rig.say(MALLORY, f"/start {EVIL_LINK}", chat_id=EVIL_GROUP)
@@ -90,8 +106,9 @@ async def test_hostile_input_is_stored_verbatim_and_echoed_escaped(tmp_path: Pat
         await rig.say(MALLORY, "/quiz")
         feedback = rig.api.last("sendPoll")
         await rig.vote(MALLORY, feedback["correct_option_ids"])
-        report = next(d for _, d in rig.buttons(rig.api.last("sendMessage"))
-                      if d.startswith("report:"))
+        report = next(
+            d for _, d in rig.buttons(rig.api.last("sendMessage")) if d.startswith("report:")
+        )
         await rig.press(MALLORY, report)
         prompt = rig.api.messages[max(k for k in rig.api.messages if k[0] == MALLORY.id)]
         await rig.send(rig.updates.message(MALLORY, EVIL_REASON, reply_to=prompt))
@@ -104,7 +121,8 @@ async def test_hostile_input_is_stored_verbatim_and_echoed_escaped(tmp_path: Pat
             (stored_report,) = (await s.exec(select(QuestionReport))).all()
             schedules = (await s.exec(select(Schedule))).all()
         html = [
-            str(c.params["text"]) for c in rig.api.calls
+            str(c.params["text"])
+            for c in rig.api.calls
             if c.params.get("parse_mode") == "HTML" and "text" in c.params
         ]
         tables_after = sql_tables(db_file)
@@ -121,10 +139,8 @@ async def test_hostile_input_is_stored_verbatim_and_echoed_escaped(tmp_path: Pat
     assert [(text, p) for text in html if (p := telegram_html_problems(text))] == []
     assert not any("<script>" in text for text in html)
     echoed = "\n".join(html)
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; Bobby&#x27;); DROP TABLE member;--" in echoed \
-        or "&lt;script&gt;alert(1)&lt;/script&gt; Bobby'); DROP TABLE member;--" in echoed
-    assert "Europe/Berlin&#x27;; DROP TABLE schedule" in echoed or \
-        "Europe/Berlin'; DROP TABLE schedule" in echoed
+    for hostile in (EVIL_NAME, EVIL_TZ, EVIL_TIME):  # greeted by name, refused values quoted
+        assert any(escape(hostile, quote=q) in echoed for q in (False, True)), hostile
 
 
 def sql_text_imported(tree: ast.Module) -> bool:

@@ -38,7 +38,9 @@ class LoggingAPI(FakeBotAPI):
     async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> Any:
         logging.getLogger("httpcore.http11").debug("send_request_headers.started request=%s", url)
         result = await super().do_request(url, method, *args, **kwargs)
-        logging.getLogger("httpx").info('HTTP Request: %s %s "HTTP/1.1 %s"', method, url, result[0])
+        logging.getLogger("httpx").info(
+            'HTTP Request: %s %s "HTTP/1.1 %s"', method, url, result[0]
+        )
         return result
 
 

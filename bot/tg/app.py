@@ -97,6 +97,9 @@ def build_application(
     app.bot_data.db = database
     app.bot_data.extras["start_jobs"] = start_jobs
 
+    # -2: button data with a number no row id can be (forged): refuse before any handler
+    # binds it to a query (SQLite raises OverflowError past 64 bits).
+    app.add_handler(CallbackQueryHandler(_refuse_huge_numbers, pattern=_HUGE_NUMBER), group=-2)
     # -1: drop updates we have already handled (Telegram redelivers after a crash).
     app.add_handler(TypeHandler(Update, _drop_duplicates), group=-1)
 
@@ -153,6 +156,19 @@ async def _stray_button(update: Update, context: TutorContext) -> None:
     if query is not None:
         log.info("update %s: unknown callback data %r", update.update_id, (query.data or "")[:64])
         await query.answer(t("button_expired"))
+
+
+_HUGE_NUMBER = r"(^|:)-?\d{19,}(:|$)"  # 19+ digits: at or past 2**63 - 1, never one of our ids
+
+
+async def _refuse_huge_numbers(update: Update, context: TutorContext) -> None:
+    from bot.tg.texts import t
+
+    query = update.callback_query
+    if query is not None:
+        log.info("update %s: callback data with an impossible id, ignored", update.update_id)
+        await query.answer(t("button_expired"))
+    raise ApplicationHandlerStop
 
 
 async def _drop_duplicates(update: Update, context: TutorContext) -> None:
