@@ -152,7 +152,7 @@ def test_kill_9_during_a_fan_out_never_sends_twice_and_loses_at_most_one_per_cra
     assert all(status.get(chat) == "lost" for chat in never_reached)
     # The kills really landed mid-fan-out (so the checks can fail).
     assert len(kills) == CRASHES and all(0 < k < 2 * CHATS for k in kills), kills
-    # One Delivery row per chat for the one slot; nothing left claimed, sending or to retry.
+    # One Delivery row per chat for the one slot; nothing left queued, claimed or to retry.
     assert len(rows) == CHATS and set(status) == chats
     assert {(kind, slot_at[:16]) for _, kind, slot_at, _, _ in rows} == {
         ("lesson", SLOT.strftime("%Y-%m-%d %H:%M"))

@@ -22,6 +22,14 @@ async def first_time(db: Database, *, update_id: int, now: datetime) -> bool:
         )
 
 
+async def unmark(db: Database, *, update_id: int) -> None:
+    """Forget that an update was handled (its handling failed, so a redelivery may retry it)."""
+    async with db.begin() as session:
+        row = await session.get(ProcessedUpdate, update_id)
+        if row is not None:
+            await session.delete(row)
+
+
 async def forget_old(db: Database, *, now: datetime) -> int:
     """Delete update ids older than Telegram could ever redeliver; return how many."""
     async with db.begin() as session:

@@ -158,7 +158,8 @@ async def _stray_button(update: Update, context: TutorContext) -> None:
         await query.answer(t("button_expired"))
 
 
-_HUGE_NUMBER = r"(^|:)-?\d{19,}(:|$)"  # 19+ digits: at or past 2**63 - 1, never one of our ids
+# A part int() reads as 19+ digits: at or past 2**63 - 1, never one of our ids.
+_HUGE_NUMBER = r"(.*:)?\s*[+-]?[\d_]{19,}\s*(:|$)"  # PTB matches from the start
 
 
 async def _refuse_huge_numbers(update: Update, context: TutorContext) -> None:

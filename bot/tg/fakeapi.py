@@ -49,13 +49,16 @@ SERVER_ERROR = error_body(502, "Bad Gateway")
 
 def flood(retry_after: int) -> Fault:
     """A 429 answer asking to wait `retry_after` seconds."""
-    return error_body(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
+    return error_body(
+        429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
+    )
 
 
 def migrated(new_chat_id: int) -> Fault:
     """A 400 answer saying the group became a supergroup."""
     return error_body(
-        400, "Bad Request: group chat was upgraded to a supergroup chat",
+        400,
+        "Bad Request: group chat was upgraded to a supergroup chat",
         migrate_to_chat_id=new_chat_id,
     )
 
@@ -135,7 +138,9 @@ class FakeBotAPI(BaseRequest):
         self.limits: FloodLimits | None = None
         self.time_source: Callable[[], float] | None = None
         self.listeners: list[Callable[[Call], None]] = []
-        self._message_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
+        self._message_ids: dict[int, itertools.count[int]] = defaultdict(
+            lambda: itertools.count(1)
+        )
         self._poll_ids = itertools.count(first_poll_id)  # a restarted fake must not reuse ids
         self._poll_prefix = f"poll-{secrets.token_hex(3)}"  # unique across fakes, as in Telegram
         self._file_ids = itertools.count(1)
@@ -190,14 +195,20 @@ class FakeBotAPI(BaseRequest):
                 continue
             if chat_id is not None and int(c.params.get("chat_id", 0)) != chat_id:
                 continue
-            out.append(str(c.params.get("text") or c.params.get("question") or c.params.get("caption", "")))
+            out.append(
+                str(
+                    c.params.get("text") or c.params.get("question") or c.params.get("caption", "")
+                )
+            )
         return out
 
     def last(self, method: str) -> dict[str, Any]:
         """Return the parameters of the newest successful call of `method`."""
         found = self.sent(method)
         if not found:
-            raise AssertionError(f"no successful {method} call; calls: {[c.method for c in self.calls]}")
+            raise AssertionError(
+                f"no successful {method} call; calls: {[c.method for c in self.calls]}"
+            )
         return found[-1]
 
     def clear(self) -> None:
@@ -271,8 +282,11 @@ class FakeBotAPI(BaseRequest):
 
     def _api_sendPoll(self, p: dict[str, Any]) -> Any:
         options = [
-            {"text": o["text"] if isinstance(o, dict) else str(o), "voter_count": 0,
-             "persistent_id": str(i)}
+            {
+                "text": o["text"] if isinstance(o, dict) else str(o),
+                "voter_count": 0,
+                "persistent_id": str(i),
+            }
             for i, o in enumerate(p.get("options", []))
         ]
         poll = {
@@ -365,12 +379,22 @@ class FakeBotAPI(BaseRequest):
     def _member(self, chat_id: int, user_id: int) -> dict[str, Any]:
         user = {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
         if user_id in self.admins.get(chat_id, set()):
-            return {"status": "administrator", "user": user, "can_be_edited": False,
-                    "is_anonymous": False, "can_manage_chat": True, "can_delete_messages": True,
-                    "can_manage_video_chats": True, "can_restrict_members": True,
-                    "can_promote_members": False, "can_change_info": True,
-                    "can_invite_users": True, "can_post_stories": False,
-                    "can_edit_stories": False, "can_delete_stories": False}
+            return {
+                "status": "administrator",
+                "user": user,
+                "can_be_edited": False,
+                "is_anonymous": False,
+                "can_manage_chat": True,
+                "can_delete_messages": True,
+                "can_manage_video_chats": True,
+                "can_restrict_members": True,
+                "can_promote_members": False,
+                "can_change_info": True,
+                "can_invite_users": True,
+                "can_post_stories": False,
+                "can_edit_stories": False,
+                "can_delete_stories": False,
+            }
         return {"status": "member", "user": user}
 
     def _api_getChatMember(self, p: dict[str, Any]) -> Any:

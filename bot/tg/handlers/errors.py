@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
@@ -12,6 +13,16 @@ from bot.tg.context import TutorContext
 from bot.tg.texts import t
 
 log = logging.getLogger(__name__)
+
+
+async def _allow_retry(context: TutorContext, update_id: int) -> None:
+    """The database failed mid-update: let a redelivery of it run again (nothing was written)."""
+    from bot.study import updates
+
+    try:
+        await updates.unmark(context.db, update_id=update_id)
+    except SQLAlchemyError as exc:  # still locked or full: the log line above says what failed
+        log.warning("update %s: could not clear its handled mark: %s", update_id, exc)
 
 
 async def error_handler(update: object, context: TutorContext) -> None:
@@ -33,6 +44,8 @@ async def error_handler(update: object, context: TutorContext) -> None:
         error,
         exc_info=error if not isinstance(error, TelegramError) else None,
     )
+    if update_id is not None and isinstance(error, SQLAlchemyError):
+        await _allow_retry(context, update_id)
     if chat is None:
         return
     try:
