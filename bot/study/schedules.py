@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from bot.db.models import Chat, Schedule
 from bot.scheduling.due import ScheduleSpec, format_days, next_due, parse_days, parse_time
@@ -10,8 +11,13 @@ from bot.scheduling.due import ScheduleSpec, format_days, next_due, parse_days, 
 
 def spec_of(schedule: Schedule) -> ScheduleSpec:
     """Build the pure schedule spec from a stored row."""
-    times = tuple(parse_time(part) for part in schedule.times.split(",") if part.strip())
-    return ScheduleSpec(times=times, days=parse_days(schedule.days), tz=schedule.timezone)
+    return _spec(schedule.times, schedule.days, schedule.timezone)
+
+
+@lru_cache(maxsize=4096)  # most chats share a handful of (times, days, zone) combinations
+def _spec(times: str, days: str, tz: str) -> ScheduleSpec:
+    parsed = tuple(parse_time(part) for part in times.split(",") if part.strip())
+    return ScheduleSpec(times=parsed, days=parse_days(days), tz=tz)
 
 
 def delivering(chat: Chat, schedule: Schedule) -> bool:
