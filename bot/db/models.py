@@ -100,7 +100,7 @@ class Delivery(SQLModel, table=True):
     chat_id: int = _fk("chat.id")
     kind: str = "lesson"  # lesson | recap
     slot_at: datetime
-    status: str = "claimed"  # claimed | sent | retry | failed | skipped | dead | lost
+    status: str = "claimed"  # queued | claimed | sent | retry | failed | skipped | dead | lost
     attempts: int = 0
     claimed_at: datetime = Field(default_factory=_now)
     retry_at: datetime | None = None

@@ -19,6 +19,7 @@ from bot.study.exam import ExamQuestion, ExamResultOut, ExamStep, Miss
 from bot.study.learning import AnswerOutcome
 from bot.tg import render
 from bot.tg.context import TutorContext
+from bot.tg.handlers import quiz
 from bot.tg.handlers.common import command_args, say, who_of
 from bot.tg.texts import t
 
@@ -227,15 +228,8 @@ async def exam_button(update: Update, context: TutorContext) -> None:
     if action == "t" and index is not None:
         await _toggle(context, query, who, ident, index)
         return
-    if action == "s":
-        chosen = await learning.current_selection(context.db, sent_id=ident)
-        if not chosen:
-            await query.answer(t("pick_at_least_one"))
-            return
-    elif action == "a" and index is not None:
-        chosen = (index,)
-    else:
-        await query.answer(t("button_expired"))
+    chosen = await quiz.chosen_options(context, query, action=action, sent_id=ident, index=index)
+    if chosen is None:
         return
     outcome = await learning.record_button_answer(
         context.db,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
@@ -122,6 +122,22 @@ async def after_answer(
     await say(context, outcome.chat_id, text, markup=markup)
 
 
+async def chosen_options(
+    context: TutorContext, query: CallbackQuery, *, action: str, sent_id: int, index: int | None
+) -> tuple[int, ...] | None:
+    """The options an answer press submits ("a": one, "s": the toggled ones); None if refused."""
+    if action == "s":
+        chosen = await learning.current_selection(context.db, sent_id=sent_id)
+        if chosen:
+            return chosen
+        await query.answer(t("pick_at_least_one"))
+        return None
+    if action == "a" and index is not None:
+        return (index,)
+    await query.answer(t("button_expired"))
+    return None
+
+
 async def answer_button(update: Update, context: TutorContext) -> None:
     """q:a:<sent>:<i> answers; q:t:<sent>:<i> toggles a choice; q:s:<sent> submits the choices."""
     query = update.callback_query
@@ -143,15 +159,8 @@ async def answer_button(update: Update, context: TutorContext) -> None:
         await query.answer()
         await _redraw_selection(context, query.message, sent_id, selection)
         return
-    if action == "s":
-        chosen = await learning.current_selection(context.db, sent_id=sent_id)
-        if not chosen:
-            await query.answer(t("pick_at_least_one"))
-            return
-    elif action == "a" and index is not None:
-        chosen = (index,)
-    else:
-        await query.answer(t("button_expired"))
+    chosen = await chosen_options(context, query, action=action, sent_id=sent_id, index=index)
+    if chosen is None:
         return
     outcome = await learning.record_button_answer(
         context.db, context.catalog, sent_id=sent_id, who=who, displayed=chosen, now=context.now()
