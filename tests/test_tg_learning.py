@@ -111,3 +111,23 @@ async def test_take_the_quiz_after_a_question_was_sent_does_not_repeat_it(tmp_pa
         await rig.press(ADA, "lesson:quiz:leaves")  # the learner taps "take the quiz" anyway
         second = rig.last_poll()["question"]
     assert first != second
+
+
+async def test_a_voter_who_blocked_the_bot_is_deactivated_when_feedback_fails(
+    tmp_path: Path,
+) -> None:
+    from bot.db.models import Chat, Member
+    from bot.tg.fakeapi import BLOCKED
+
+    async with running_bot(tmp_path) as rig:
+        await rig.say(ADA, "/start")
+        await rig.say(ADA, "/quiz")
+        rig.api.fail_chat[ADA.id] = BLOCKED
+        await rig.vote(ADA, rig.last_poll()["correct_option_ids"])
+        async with rig.db.read() as s:
+            chat = (await s.exec(select(Chat).where(Chat.tg_chat_id == ADA.id))).one()
+            member = (await s.exec(select(Member).where(Member.tg_user_id == ADA.id))).one()
+            answers = (await s.exec(select(Answer))).all()
+    assert len(answers) == 1  # the answer is kept
+    assert chat.active is False
+    assert member.blocked is True

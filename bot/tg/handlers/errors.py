@@ -30,6 +30,8 @@ async def error_handler(update: object, context: TutorContext) -> None:
     error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
     chat = update.effective_chat if isinstance(update, Update) else None
+    # A poll answer carries no chat: the voter's private chat is where we can say sorry.
+    voter = update.poll_answer.user if isinstance(update, Update) and update.poll_answer else None
     if isinstance(error, Forbidden) and chat is not None:
         log.info("update %s: chat %s blocked or removed the bot (%s)", update_id, chat.id, error)
         from bot.study import chats
@@ -46,9 +48,16 @@ async def error_handler(update: object, context: TutorContext) -> None:
     )
     if update_id is not None and isinstance(error, SQLAlchemyError):
         await _allow_retry(context, update_id)
-    if chat is None:
+    if chat is None and voter is not None and isinstance(error, Forbidden):
+        from bot.study import chats  # the voter blocked the bot: stop their deliveries
+
+        await chats.deactivate(context.db, chat_id=voter.id, now=context.now())
+    # A Telegram error on the way to the voter would most likely hit this message too.
+    reachable = voter is not None and not isinstance(error, TelegramError)
+    target = chat.id if chat is not None else voter.id if reachable and voter else None
+    if target is None:
         return
     try:
-        await context.bot.send_message(chat.id, t("error"), parse_mode=ParseMode.HTML)
-    except TelegramError as exc:
-        log.info("could not tell chat %s about the error: %s", chat.id, exc)
+        await context.bot.send_message(target, t("error"), parse_mode=ParseMode.HTML)
+    except TelegramError as exc:  # e.g. a group voter who never started the bot: 403
+        log.info("could not tell chat %s about the error: %s", target, exc)
