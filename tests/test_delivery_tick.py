@@ -171,7 +171,16 @@ async def test_the_job_callback_runs_the_tick(tmp_path: Path) -> None:
         await add_chat(rig, ADA.id)
         rig.app.bot_data.extras[jobs.DELIVERER_KEY] = deliverer(rig, tmp_path)
         rig.clock.set(T8 + timedelta(seconds=3))
-        await jobs.delivery_tick(TutorContext(rig.app))
+        await rig.app.start()  # the job runs the drain as an application task
+        try:
+            context = TutorContext(rig.app)
+            await jobs.delivery_tick(context)
+            drain = rig.app.bot_data.extras[jobs.DRAIN_KEY]
+            await jobs.delivery_tick(context)  # still draining: no second drain
+            assert rig.app.bot_data.extras[jobs.DRAIN_KEY] is drain
+            await drain
+        finally:
+            await rig.app.stop()
         assert sends_to(rig, ADA.id) == ["sendMessage", "sendPoll"]
 
 

@@ -26,6 +26,7 @@ JOB_KWARGS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 TICK_JOB = "delivery-tick"
 DELIVERER_KEY = "deliverer"
 LOCK_KEY = "delivery_lock"
+DRAIN_KEY = "delivery_drain"
 
 
 def install(app: TutorApp) -> None:
@@ -171,8 +172,19 @@ def deliverer_of(app: TutorApp) -> Deliverer:
 
 
 async def delivery_tick(context: TutorContext) -> None:
-    """Claim due slots, send them paced, record the results (the "delivery-tick" job)."""
-    await deliverer_of(context.application).tick()  # type: ignore[arg-type]
+    """Claim due slots, send them paced, record the results (the "delivery-tick" job).
+
+    A big fan-out drains for longer than one tick interval: it runs as an application task
+    (awaited on stop, errors go to the error handler) so the job itself returns at once and
+    APScheduler does not warn "maximum number of running instances" every interval; while a
+    drain runs, later ticks do nothing (the drain claims newly due rows itself).
+    """
+    extras = context.bot_data.extras
+    running: asyncio.Task[Any] | None = extras.get(DRAIN_KEY)
+    if running is not None and not running.done():
+        return
+    app = context.application
+    extras[DRAIN_KEY] = app.create_task(deliverer_of(app).tick(), name="delivery-drain")  # type: ignore[arg-type]
 
 
 async def housekeeping(context: TutorContext) -> None:
