@@ -171,17 +171,37 @@ async def test_the_job_callback_runs_the_tick(tmp_path: Path) -> None:
         await add_chat(rig, ADA.id)
         rig.app.bot_data.extras[jobs.DELIVERER_KEY] = deliverer(rig, tmp_path)
         rig.clock.set(T8 + timedelta(seconds=3))
-        await rig.app.start()  # the job runs the drain as an application task
-        try:
-            context = TutorContext(rig.app)
-            await jobs.delivery_tick(context)
-            drain = rig.app.bot_data.extras[jobs.DRAIN_KEY]
-            await jobs.delivery_tick(context)  # still draining: no second drain
-            assert rig.app.bot_data.extras[jobs.DRAIN_KEY] is drain
-            await drain
-        finally:
-            await rig.app.stop()
+        context = TutorContext(rig.app)
+        await jobs.delivery_tick(context)  # the job hands the drain to a task and returns
+        drain = rig.app.bot_data.extras[jobs.DRAIN_KEY]
+        await jobs.delivery_tick(context)  # still draining: no second drain
+        assert rig.app.bot_data.extras[jobs.DRAIN_KEY] is drain
+        await drain
         assert sends_to(rig, ADA.id) == ["sendMessage", "sendPoll"]
+
+
+async def test_stopping_the_bot_cancels_a_running_drain(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, clock=FakeClock(T8 - timedelta(hours=1))) as rig:
+        for offset in range(20):
+            await add_chat(rig, 7000 + offset)
+
+        first_send = asyncio.Event()
+        rig.api.listeners.append(lambda call: first_send.set())
+
+        rig.app.bot_data.extras[jobs.DELIVERER_KEY] = jobs.make_deliverer(
+            rig.app, sleep=fake_sleep(rig.clock), heartbeat_path=tmp_path / "heartbeat"
+        )
+        rig.clock.set(T8 + timedelta(seconds=3))
+        await jobs.delivery_tick(TutorContext(rig.app))
+        drain = rig.app.bot_data.extras[jobs.DRAIN_KEY]
+        await first_send.wait()  # the drain is under way
+        await jobs.stop_drain(rig.app)
+        assert drain.cancelled()
+        stopped_at = len(sends(rig))
+        rows = await deliveries(rig)
+    assert 0 < stopped_at < 40  # stopped part-way through 20 lessons and 20 questions
+    assert {row.status for row in rows} <= {"queued", "claimed", "sent"}
+    assert sum(row.status == "claimed" for row in rows) <= 16  # at most the sends in flight
 
 
 async def test_paused_or_inactive_chats_get_nothing(tmp_path: Path) -> None:

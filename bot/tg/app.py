@@ -80,6 +80,7 @@ def build_application(
         .base_url(settings.base_url)
         .context_types(ContextTypes(context=TutorContext, bot_data=BotData))
         .post_init(_post_init)
+        .post_stop(jobs.stop_drain)
         .post_shutdown(_post_shutdown)
     )
     if request is not None:
@@ -195,6 +196,7 @@ async def _post_init(app: TutorApp) -> None:
 
 
 async def _post_shutdown(app: TutorApp) -> None:
+    await jobs.stop_drain(app)  # in case post_stop did not run (tests, errors at start-up)
     jobs.shutdown(app)  # release the delivery lock
     if app.bot_data.db is not None:
         await app.bot_data.db.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 from datetime import timedelta
@@ -174,17 +175,36 @@ def deliverer_of(app: TutorApp) -> Deliverer:
 async def delivery_tick(context: TutorContext) -> None:
     """Claim due slots, send them paced, record the results (the "delivery-tick" job).
 
-    A big fan-out drains for longer than one tick interval: it runs as an application task
-    (awaited on stop, errors go to the error handler) so the job itself returns at once and
-    APScheduler does not warn "maximum number of running instances" every interval; while a
-    drain runs, later ticks do nothing (the drain claims newly due rows itself).
+    A big fan-out drains for longer than one tick interval: it runs as a task of its own so
+    the job returns at once and APScheduler does not warn "maximum number of running
+    instances" every interval; while a drain runs, later ticks do nothing (the drain claims
+    newly due rows itself). `stop_drain` cancels it when the bot stops, as a crash would:
+    deliveries never started are retried on the next start, the few in flight are "lost".
     """
     extras = context.bot_data.extras
     running: asyncio.Task[Any] | None = extras.get(DRAIN_KEY)
     if running is not None and not running.done():
         return
-    app = context.application
-    extras[DRAIN_KEY] = app.create_task(deliverer_of(app).tick(), name="delivery-drain")  # type: ignore[arg-type]
+    deliverer = deliverer_of(context.application)  # type: ignore[arg-type]
+    task = asyncio.create_task(deliverer.tick(), name="delivery-drain")
+    task.add_done_callback(_report_drain)
+    extras[DRAIN_KEY] = task
+
+
+def _report_drain(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("delivery drain failed: %s: %s", type(error).__name__, error, exc_info=error)
+
+
+async def stop_drain(app: TutorApp) -> None:
+    """Cancel a running delivery drain (call when the bot stops)."""
+    task: asyncio.Task[Any] | None = app.bot_data.extras.pop(DRAIN_KEY, None)
+    if task is None or task.done():
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    log.info("delivery drain stopped; deliveries not yet started resume on the next start")
 
 
 async def housekeeping(context: TutorContext) -> None:
