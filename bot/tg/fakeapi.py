@@ -19,6 +19,7 @@ from typing import Any
 from telegram.request import BaseRequest, RequestData
 
 from bot.clock import Clock, utcnow
+from bot.tg.fakeupdates import member_status
 
 BOT_USER = {
     "id": 999000,
@@ -379,23 +380,8 @@ class FakeBotAPI(BaseRequest):
     def _member(self, chat_id: int, user_id: int) -> dict[str, Any]:
         user = {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
         if user_id in self.admins.get(chat_id, set()):
-            return {
-                "status": "administrator",
-                "user": user,
-                "can_be_edited": False,
-                "is_anonymous": False,
-                "can_manage_chat": True,
-                "can_delete_messages": True,
-                "can_manage_video_chats": True,
-                "can_restrict_members": True,
-                "can_promote_members": False,
-                "can_change_info": True,
-                "can_invite_users": True,
-                "can_post_stories": False,
-                "can_edit_stories": False,
-                "can_delete_stories": False,
-            }
-        return {"status": "member", "user": user}
+            return member_status("administrator", user)
+        return member_status("member", user)
 
     def _api_getChatMember(self, p: dict[str, Any]) -> Any:
         return self._member(int(p["chat_id"]), int(p["user_id"]))
