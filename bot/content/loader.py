@@ -23,6 +23,7 @@ from bot.content.schema import (
     Objective,
     Option,
     Question,
+    QuestionStyle,
     QuestionType,
 )
 
@@ -51,7 +52,7 @@ _COURSE_OPTIONAL = ("tags", "disclaimer", "exam")
 _LESSON_KEYS = ("id", "title", "position", "objectives", "body", "questions")
 _LESSON_OPTIONAL = ("key_points", "sources")
 _QUESTION_KEYS = ("id", "type", "prompt", "explanation")
-_QUESTION_OPTIONAL = ("options", "answer", "difficulty", "objective")
+_QUESTION_OPTIONAL = ("options", "answer", "difficulty", "objective", "style")
 
 
 def load_catalog(root: Path) -> Catalog:
@@ -696,6 +697,7 @@ def _read_question(
     before = file.count
     question_id = kind = prompt = explanation = None
     difficulty: str | None = "medium"
+    style: QuestionStyle | None = QuestionStyle.STANDARD
     objective = default_objective
     options: tuple[Option, ...] | None = None
     if "id" in keys:
@@ -710,6 +712,9 @@ def _read_question(
         explanation = _explanation(file, keys["explanation"], f"{path}.explanation")
     if "difficulty" in keys:
         difficulty = _choice(file, keys["difficulty"], f"{path}.difficulty", DIFFICULTIES)
+    if "style" in keys:
+        raw_style = _choice(file, keys["style"], f"{path}.style", [s.value for s in QuestionStyle])
+        style = QuestionStyle(raw_style) if raw_style is not None else None
     if "objective" in keys:
         objective = _objective_ref(file, keys["objective"], f"{path}.objective", objectives)
     if kind is QuestionType.TRUE_FALSE:
@@ -731,6 +736,7 @@ def _read_question(
         or prompt is None
         or explanation is None
         or difficulty is None
+        or style is None
         or options is None
     ):
         return None  # unreachable: every None above was reported
@@ -744,6 +750,7 @@ def _read_question(
         explanation=explanation,
         difficulty=difficulty,
         objective=objective,
+        style=style,
     )
 
 

@@ -15,6 +15,14 @@ class QuestionType(StrEnum):
     TRUE_FALSE = "true_false"
 
 
+class QuestionStyle(StrEnum):
+    """How a question is worded (exam question styles); grading does not depend on it."""
+
+    STANDARD = "standard"
+    MISSING_WORD = "missing-word"  # "Identify the missing word(s) in the following sentence"
+    NUMBERED_LIST = "numbered-list"  # "Which two …? 1 … 2 … 3 … 4" with options "1 and 2" …
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Option:
     """One answer option of a question."""
@@ -38,6 +46,7 @@ class Question:
     explanation: str
     difficulty: str = "medium"
     objective: str
+    style: QuestionStyle = QuestionStyle.STANDARD
 
     @property
     def correct_ids(self) -> tuple[int, ...]:
