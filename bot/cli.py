@@ -64,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
         "dir", nargs="?", type=Path, default=None, help="courses folder (LESSONS_DIR)"
     )
     check.add_argument("--json", action="store_true", help="print the summary as JSON")
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="also fail (exit 1) a course whose answer cues exceed the thresholds",
+    )
     check.set_defaults(func=cmd_check)
 
     preview = sub.add_parser("preview", help="print a lesson and its questions as learners see it")
@@ -195,7 +200,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from bot.content.authoring import check_command
 
     root = args.dir if args.dir is not None else _settings().lessons_dir
-    return check_command(Path(root), as_json=args.json, out=sys.stdout)
+    return check_command(Path(root), as_json=args.json, out=sys.stdout, strict=args.strict)
 
 
 def cmd_preview(args: argparse.Namespace) -> int:

@@ -44,6 +44,11 @@ def test_check_text_summary() -> None:
         "    leaves     4\n"
         "    brewing    2\n"
         "  exam: 4 questions, 5 minutes, pass mark 3\n"
+        "  cues:\n"
+        "    longest-option keys  50% of 2 single\n"
+        "    absolutes            false 0% of 1, true 0% of 1\n"
+        "    echoed in key only   0%\n"
+        "    key positions        A 100% B 0% C 0%\n"
     )
 
 
@@ -69,6 +74,31 @@ def test_check_json_ok() -> None:
                 "lessons": 2,
                 "questions": 6,
                 "objectives": {"leaves": 4, "brewing": 2},
+                "cues": {
+                    "single_items": 2,
+                    "longest_key_share": 0.5,
+                    "absolute_false_rate": 0.0,
+                    "absolute_true_rate": 0.0,
+                    "echo_share": 0.0,
+                    "key_position_shares": {"A": 1.0, "B": 0.0, "C": 0.0},
+                    "objectives": {
+                        "leaves": {
+                            "questions": 4,
+                            "types": {"single": 1, "multiple": 2, "true_false": 1},
+                            "styles": {"standard": 4},
+                        },
+                        "brewing": {
+                            "questions": 2,
+                            "types": {"single": 1, "true_false": 1},
+                            "styles": {"standard": 2},
+                        },
+                    },
+                    "breaches": [
+                        "mini: cue: longest-option keys 50% (1 of 2) > 30%",
+                        "mini: cue: objective 'leaves' has 4 questions < 8",
+                        "mini: cue: objective 'brewing' has 2 questions < 8",
+                    ],
+                },
             }
         ],
     }

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import TextIO
 
+from bot.content.cues import breaches, course_cues, cues_json, report_lines
 from bot.content.loader import check_catalog
 from bot.content.markup import render_lesson, strip_html
 from bot.content.schema import Catalog, ContentError, Course, Lesson, Question, QuestionType
@@ -14,19 +15,33 @@ RULE = "─" * 40
 LETTERS = "ABCDEFGHIJKL"
 
 
-def check_command(root: Path, *, as_json: bool, out: TextIO) -> int:
-    """Validate every course under root, print a summary or every error; return the exit code."""
+def check_command(root: Path, *, as_json: bool, out: TextIO, strict: bool = False) -> int:
+    """Validate every course under root, print a summary or every error; return the exit code.
+
+    With strict, a valid course whose answer cues exceed the thresholds (content.cues) fails.
+    """
     catalog, errors = check_catalog(root)
+    cue_lines = _cue_breaches(catalog) if strict else []
+    ok = catalog is not None and not cue_lines
     if as_json:
-        out.write(json.dumps(_check_report(catalog, errors), ensure_ascii=False, indent=2) + "\n")
+        report = _check_report(catalog, errors) | {"ok": ok}
+        out.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     elif catalog is None:
         for error in errors:
             out.write(f"{error}\n")
         count = len(errors)
         out.write(f"{count} error{'s' if count != 1 else ''} in {root.as_posix()}\n")
+    elif cue_lines:
+        out.writelines(f"{line}\n" for line in cue_lines)
+        count = len(cue_lines)
+        out.write(f"{count} cue{'s' if count != 1 else ''} over the thresholds (--strict)\n")
     else:
         out.write(_summary(catalog))
-    return 0 if catalog is not None else 1
+    return 0 if ok else 1
+
+
+def _cue_breaches(catalog: Catalog | None) -> list[str]:
+    return [line for course in catalog or () for line in breaches(course_cues(course))]
 
 
 def _check_report(catalog: Catalog | None, errors: list[ContentError]) -> dict[str, object]:
@@ -37,6 +52,7 @@ def _check_report(catalog: Catalog | None, errors: list[ContentError]) -> dict[s
             "lessons": len(course.lessons),
             "questions": len(course.questions),
             "objectives": _objective_counts(course),
+            "cues": cues_json(course_cues(course)),
         }
         for course in catalog or ()
     ]
@@ -74,6 +90,7 @@ def _summary(catalog: Catalog) -> str:
                 f"  exam: {exam.questions} questions, {exam.minutes} minutes, "
                 f"pass mark {exam.pass_mark}"
             )
+        lines += report_lines(course_cues(course))
     return "\n".join(lines) + "\n"
 
 
