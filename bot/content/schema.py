@@ -6,6 +6,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+KEY_HINTS = {  # did-you-mean hints for common confusions difflib would not catch
+    "choices": "options",
+    "answers": "options",
+    "question": "prompt",
+    "text": "prompt",
+    "correct_answer": "answer",
+    "name": "title",
+    "content": "body",
+    "objective": "objectives",
+    "summary": "key_points",
+}
+
 
 class QuestionType(StrEnum):
     """How a question is answered."""
