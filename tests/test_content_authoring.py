@@ -49,6 +49,7 @@ def test_check_text_summary() -> None:
         "    absolutes            false 0% of 1, true 0% of 1\n"
         "    echoed in key only   0%\n"
         "    key positions        A 100% B 0% C 0%\n"
+        "    styles               standard 6\n"
     )
 
 

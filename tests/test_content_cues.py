@@ -18,7 +18,15 @@ from bot.content.cues import (
     is_longest_key,
     words,
 )
-from bot.content.schema import Course, Lesson, Objective, Option, Question, QuestionType
+from bot.content.schema import (
+    Course,
+    Lesson,
+    Objective,
+    Option,
+    Question,
+    QuestionStyle,
+    QuestionType,
+)
 
 DISTRACTORS = ("Bravo", "Delta", "Gamma")
 
@@ -140,6 +148,15 @@ def test_each_threshold_goes_red_when_broken(
     questions: list[Question], expected: list[str]
 ) -> None:
     assert figures(questions) == expected
+
+
+def test_styles_and_types_are_counted_per_objective() -> None:
+    items = clean()
+    items[0] = replace(items[0], style=QuestionStyle.MISSING_WORD)
+    items[1] = replace(items[1], style=QuestionStyle.NUMBERED_LIST, type=QuestionType.MULTIPLE)
+    counts = course_cues(course(items)).objectives["o"]
+    assert counts.styles == {"missing-word": 1, "numbered-list": 1, "standard": 14}
+    assert counts.types == {"single": 11, "multiple": 1, "true_false": 4}
 
 
 def test_absolutes_in_true_statements_offset_those_in_false_ones() -> None:

@@ -234,4 +234,13 @@ def report_lines(cues: CourseCues) -> list[str]:
         f"true {_pct(cues.absolute_true_rate)} of {cues.true_items}",
         f"    echoed in key only   {_pct(cues.echo_share)}",
         f"    key positions        {spread or 'none'}",
+        f"    styles               {_styles(cues)}",
     ]
+
+
+def _styles(cues: CourseCues) -> str:
+    """Sum the per-objective style counts over the course, as 'name n, name n'."""
+    total: Counter[str] = Counter()
+    for figures in cues.objectives.values():
+        total.update(figures.styles)
+    return ", ".join(f"{name} {count}" for name, count in sorted(total.items())) or "none"
