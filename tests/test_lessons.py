@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 from collections import Counter
 
@@ -10,6 +11,7 @@ import pytest
 from bot.content.loader import check_catalog, load_catalog
 from bot.content.markup import render_lesson
 from bot.content.schema import QuestionStyle, QuestionType
+from bot.progress.exam import draw_exam, exam_pools
 from tests.botkit import REAL_LESSONS
 
 
@@ -101,3 +103,13 @@ def test_itil_exam_settings_match_foundation_format(itil) -> None:  # type: igno
     assert any("itil" in tag.lower() for tag in itil.tags)
     assert itil.disclaimer
     assert "endorsed" in itil.disclaimer.lower()
+
+
+def test_itil_mock_exam_draws_only_exam_style_items(itil) -> None:  # type: ignore[no-untyped-def]
+    pools = exam_pools(itil.questions, paused=set(), wanted=itil.exam.questions)
+    drawn = draw_exam(pools, count=itil.exam.questions, rng=random.Random(7))
+    by_id = {q.id: q for q in itil.questions}
+    assert len(drawn) == 40
+    assert {by_id[i].type for i in drawn} == {QuestionType.SINGLE}
+    assert {len(by_id[i].options) for i in drawn} == {4}
+    assert len({by_id[i].objective for i in drawn}) == len(itil.objectives)

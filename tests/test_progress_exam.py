@@ -6,10 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.content.schema import Option, Question, QuestionType
 from bot.progress.exam import (
     ExamResult,
     draw_exam,
     exam_deadline,
+    exam_pools,
     pass_mark_for,
     score_exam,
     time_left,
@@ -128,3 +130,41 @@ def test_exam_deadline_rejects_bad_input():
         exam_deadline(datetime(2026, 3, 2, 9, 0), 15)
     with pytest.raises(ValueError, match="minutes"):
         exam_deadline(T0, 0)
+
+
+def _question(qid: str, objective: str, kind: str, options: int):
+    return Question(
+        id=qid,
+        course_id="c",
+        lesson_id="l",
+        type=QuestionType(kind),
+        prompt="?",
+        options=tuple(Option(text=str(i), correct=i == 0) for i in range(options)),
+        explanation="e",
+        objective=objective,
+    )
+
+
+MIXED = [
+    _question("s1", "a", "single", 4),
+    _question("s2", "b", "single", 4),
+    _question("s3", "b", "single", 3),
+    _question("tf", "a", "true_false", 2),
+    _question("m1", "b", "multiple", 4),
+]
+
+
+@pytest.mark.parametrize(
+    ("paused", "wanted", "expected"),
+    [
+        # enough exam-style items (single answer, four options): only those are drawn
+        (set(), 2, {"a": ["s1"], "b": ["s2"]}),
+        (set(), 1, {"a": ["s1"], "b": ["s2"]}),
+        # too few: every question type, so a short course still gets its exam
+        (set(), 3, {"a": ["s1", "tf"], "b": ["s2", "s3", "m1"]}),
+        # paused questions never count
+        ({"s2"}, 2, {"a": ["s1", "tf"], "b": ["s3", "m1"]}),
+    ],
+)
+def test_exam_pools_prefer_exam_style_items(paused, wanted, expected):
+    assert exam_pools(MIXED, paused=paused, wanted=wanted) == expected

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from fractions import Fraction
+
+from bot.content.schema import Question, QuestionType
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +20,28 @@ class ExamResult:
     passed: bool
     per_objective: dict[str, tuple[int, int]] = field(default_factory=dict)
     needed: int = 0  # correct answers needed to pass this (possibly shortened) exam
+
+
+def exam_style(question: Question) -> bool:
+    """Return whether a question looks like a real exam item: single answer, four options."""
+    return question.type is QuestionType.SINGLE and len(question.options) == 4
+
+
+def exam_pools(
+    questions: Sequence[Question], *, paused: Container[str], wanted: int
+) -> dict[str, list[str]]:
+    """Group the drawable question ids by objective, exam-style items only when there are enough.
+
+    A mock exam should draw like the real one (single-answer, four-option items); a course with
+    fewer than ``wanted`` such items falls back to every question type.
+    """
+    active = [q for q in questions if q.id not in paused]
+    exam_like = [q for q in active if exam_style(q)]
+    chosen = exam_like if len(exam_like) >= wanted else active
+    pools: dict[str, list[str]] = {}
+    for question in chosen:
+        pools.setdefault(question.objective, []).append(question.id)
+    return pools
 
 
 def draw_exam(

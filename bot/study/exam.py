@@ -21,7 +21,14 @@ from bot.content.schema import Catalog, Course, ExamSettings, Question
 from bot.db import repo
 from bot.db.engine import Database
 from bot.db.models import Answer, Chat, ExamRun, SentQuestion
-from bot.progress.exam import draw_exam, exam_deadline, pass_mark_for, score_exam, time_left
+from bot.progress.exam import (
+    draw_exam,
+    exam_deadline,
+    exam_pools,
+    pass_mark_for,
+    score_exam,
+    time_left,
+)
 from bot.study.learning import QuestionOut, create_sent_question
 
 DEFAULT_SIZE = 20
@@ -272,11 +279,8 @@ async def start_exam(
             previous = await _finish(session, catalog, running, chat, now=now)
         settings = settings_for(course)
         paused = await repo.paused_question_ids(session, course.id)
-        pools: dict[str, list[str]] = {}
-        for question in course.questions:
-            if question.id not in paused:
-                pools.setdefault(question.objective, []).append(question.id)
         wanted = min(size or settings.questions, settings.questions)
+        pools = exam_pools(course.questions, paused=paused, wanted=wanted)
         ids = draw_exam(pools, count=wanted, rng=rng)
         if not ids:
             return ExamStart(kind="refused", key="no_questions", previous=previous)
