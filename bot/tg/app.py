@@ -5,7 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import BotCommand, Update
+from telegram import (
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    Update,
+)
 from telegram.ext import (
     AIORateLimiter,
     ApplicationBuilder,
@@ -33,7 +40,9 @@ from bot.tg.handlers import errors, exam, fallback, groups, lesson, ops, quiz, s
 
 log = logging.getLogger(__name__)
 
-# What /help and the Telegram command menu show (name, description).
+# The Telegram command menus (name, description), one per scope: private chats see the
+# learner's commands; group members see what works in a group; group admins see the
+# set-up commands too. /help prints the matching list (texts "help" and "help_group").
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", "Set up, or see where you are"),
     ("lesson", "The next micro-lesson"),
@@ -50,9 +59,34 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("resume", "Resume deliveries"),
     ("reset", "Clear progress in this course"),
     ("forgetme", "Delete all your data"),
-    ("leaderboard", "Group ranking (groups)"),
-    ("mystats", "Your own figures (groups)"),
     ("help", "Everything I can do"),
+)
+GROUP_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("lesson", "The group's next micro-lesson"),
+    ("quiz", "The group's next question"),
+    ("leaderboard", "This week's and all-time ranking"),
+    ("mystats", "Your own figures in this group"),
+    ("progress", "Your own figures in this group"),
+    ("next", "When the next delivery comes"),
+    ("hideme", "Leave the leaderboard"),
+    ("showme", "Come back to the leaderboard"),
+    ("help", "What I can do in this group"),
+)
+GROUP_ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", "Set the group up"),
+    *GROUP_COMMANDS[:-1],
+    ("settings", "Time, days, time zone, course, quiz style"),
+    ("pause", "Pause the group's deliveries"),
+    ("resume", "Resume the group's deliveries"),
+    ("recap", "Weekly recap: /recap sun 18:00"),
+    ("statsprivate", "Send members' stats in private"),
+    ("reset", "Clear the group's progress"),
+    GROUP_COMMANDS[-1],
+)
+COMMAND_MENUS: tuple[tuple[BotCommandScope, tuple[tuple[str, str], ...]], ...] = (
+    (BotCommandScopeAllPrivateChats(), COMMANDS),
+    (BotCommandScopeAllGroupChats(), GROUP_COMMANDS),
+    (BotCommandScopeAllChatAdministrators(), GROUP_ADMIN_COMMANDS),
 )
 
 ALLOWED_UPDATES = ["message", "callback_query", "poll_answer", "my_chat_member"]
@@ -145,8 +179,9 @@ async def _help(update: Update, context: TutorContext) -> None:
     from bot.tg.handlers.common import say
     from bot.tg.texts import t
 
-    if update.effective_chat is not None:
-        await say(context, update.effective_chat.id, t("help"))
+    chat = update.effective_chat
+    if chat is not None:
+        await say(context, chat.id, t("help" if chat.type == "private" else "help_group"))
 
 
 async def _stray_button(update: Update, context: TutorContext) -> None:
@@ -187,12 +222,18 @@ async def _post_init(app: TutorApp) -> None:
     await data.db.migrate()
     if not data.catalog.courses:
         data.catalog = load_catalog(data.settings.lessons_dir)
-    try:
-        await app.bot.set_my_commands([BotCommand(n, d) for n, d in COMMANDS])
-    except Exception as exc:  # a nicety: never stop the bot for it
-        log.warning("set_my_commands failed: %s", exc)
+    await _publish_command_menus(app)
     if data.extras.get("start_jobs", True):
         jobs.install(app)
+
+
+async def _publish_command_menus(app: TutorApp) -> None:
+    """Publish one command menu per scope (private chats, group members, group admins)."""
+    for scope, commands in COMMAND_MENUS:
+        try:
+            await app.bot.set_my_commands([BotCommand(n, d) for n, d in commands], scope=scope)
+        except Exception as exc:  # a nicety: never stop the bot for it
+            log.warning("set_my_commands (%s) failed: %s", scope.type, exc)
 
 
 async def _post_shutdown(app: TutorApp) -> None:

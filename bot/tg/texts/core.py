@@ -170,6 +170,18 @@ EN: dict[str, str] = {
         "<b>In groups</b>: /leaderboard, /mystats, /hideme, /showme, /recap "
         "(admins set things up)."
     ),
+    "help_group": (
+        "<b>What I can do in this group</b>\n"
+        "/lesson – the group's next micro-lesson\n"
+        "/quiz – the group's next question (everyone answers on their own)\n"
+        "/leaderboard – this week's and all-time ranking\n"
+        "/mystats or /progress – your own figures here\n"
+        "/next – when the next delivery comes\n"
+        "/hideme, /showme – leave or rejoin the leaderboard\n"
+        "/help – this list\n\n"
+        "<b>Admins</b>: /start, /settings, /pause, /resume, /recap, /statsprivate, /reset.\n"
+        "Reviews, mistakes, /study and mock exams are personal: open a private chat with me."
+    ),
     "unknown_command": "🤔 I don't know <code>{command}</code>. Send /help to see what I can do.",
     "free_text_hint": "I learn through commands and buttons. Try /lesson, /quiz or /help.",
     "error": "⚠️ Sorry, something went wrong on my side. Please try again in a moment.",
