@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bot import __version__
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging
 
@@ -45,12 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tutorbot",
         description="An async Telegram study tutor. Settings come from the environment and .env.",
     )
+    parser.add_argument("--version", action="version", version=f"tutorbot {__version__}")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     run = sub.add_parser(
         "run",
         help="start the bot (long polling, or a webhook when WEBHOOK_URL is set; "
-        "the console playground when there is no TELEGRAM_BOT_TOKEN)",
+        "without TELEGRAM_BOT_TOKEN: the console playground in a terminal, else exit 2)",
     )
     run.set_defaults(func=cmd_run)
 
@@ -106,6 +108,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Start the bot: playground without a token, else polling or webhook."""
     settings = _settings()
     if settings.bot_token is None:
+        if not _interactive():  # under compose/systemd: fail loudly, do not exit 0 in a loop
+            print(
+                "tutorbot: no TELEGRAM_BOT_TOKEN set: set it (from @BotFather) to run the bot, "
+                "or run `tutorbot playground` in a terminal",
+                file=sys.stderr,
+            )
+            return 2
         print(
             "tutorbot: no TELEGRAM_BOT_TOKEN set: starting the console playground instead.",
             file=sys.stderr,
@@ -114,6 +123,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _playground(settings, db=None, script=None)
     configure_logging(settings.log_level, token=settings.bot_token)
     return run_bot(settings)
+
+
+def _interactive() -> bool:
+    """Tell whether a person sits at a terminal (stdin and stdout both a TTY)."""
+    return _isatty(sys.stdin) and _isatty(sys.stdout)
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream is not None and stream.isatty())
+    except (AttributeError, ValueError):  # closed or replaced streams
+        return False
 
 
 def run_bot(settings: Settings) -> int:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import socket
+import subprocess
+import sys
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -202,6 +205,7 @@ def test_run_without_a_token_starts_the_playground(
         return 0
 
     monkeypatch.setattr("bot.playground.run_playground", fake_playground)
+    monkeypatch.setattr("bot.cli._interactive", lambda: True)  # a person at a terminal
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     monkeypatch.setenv("LESSONS_DIR", str(MINI))
@@ -210,3 +214,27 @@ def test_run_without_a_token_starts_the_playground(
     assert "no TELEGRAM_BOT_TOKEN" in err and len(err.strip().splitlines()) == 1
     assert seen["db_path"] == Path("data/playground.db")
     assert seen["settings"].lessons_dir == MINI
+
+
+def test_run_without_a_token_and_without_a_terminal_exits_2_with_one_line(
+    tmp_path: Path,
+) -> None:
+    """Under compose or systemd (no TTY) a missing token is an error, not a silent exit 0."""
+    env = {k: v for k, v in os.environ.items() if k not in {"TELEGRAM_BOT_TOKEN"}}
+    env["LESSONS_DIR"] = str(MINI)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(Path(cli.__file__).parents[1])},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "TELEGRAM_BOT_TOKEN" in lines[0] and "tutorbot playground" in lines[0]
+    assert not (tmp_path / "data").exists()
