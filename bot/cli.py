@@ -138,20 +138,47 @@ def _isatty(stream: Any) -> bool:
 
 
 def run_bot(settings: Settings) -> int:
-    """Run the bot against the Bot API until SIGINT/SIGTERM; return the exit code."""
+    """Run the bot against the Bot API until SIGINT/SIGTERM; return the exit code.
+
+    Every start-up failure is one line on stderr naming the cause and the setting (exit 2 for
+    settings and files, 1 for services that stayed unreachable after the retries).
+    """
+    from telegram.error import TelegramError
+
     from bot.db.lease import AlreadyRunning, acquire_delivery_lock
+    from bot.ops import startup
     from bot.tg import jobs
     from bot.tg.app import ALLOWED_UPDATES, build_application
 
-    try:  # one process per SQLite database: refuse before talking to Telegram at all
+    try:
+        catalog = startup.check_lessons(settings)  # before connecting anywhere
+        startup.ensure_data_dir(settings)
+        # One process per SQLite database: refuse before talking to Telegram at all.
         lock = acquire_delivery_lock(settings)
+    except startup.StartupError as exc:
+        print(f"tutorbot: {exc}", file=sys.stderr)
+        return 2
     except AlreadyRunning as exc:
         print(f"tutorbot: {exc}", file=sys.stderr)
         return 2
+    except PermissionError as exc:
+        print(f"tutorbot: {startup.permission_message(exc, settings)}", file=sys.stderr)
+        return 2
     with lock:
-        app = build_application(settings)
+        try:
+            asyncio.run(startup.check_database(settings))
+            me = asyncio.run(startup.check_telegram(settings))
+        except startup.StartupError as exc:
+            print(f"tutorbot: {exc}", file=sys.stderr)
+            return 1
+        log.info("connected to Telegram as %s", me)
+        app = build_application(settings, catalog=catalog)
         app.bot_data.extras[jobs.LOCK_KEY] = lock  # jobs.install reuses the held lock
-        _serve(app, settings, ALLOWED_UPDATES)
+        try:
+            _serve(app, settings, ALLOWED_UPDATES)
+        except TelegramError as exc:  # e.g. Telegram went away between the check and the start
+            print(f"tutorbot: stopped: {startup.first_line(exc)}", file=sys.stderr)
+            return 1
     log.info("stopped")
     return 0
 

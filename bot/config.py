@@ -38,6 +38,9 @@ class Settings:
     webhook_path: str = "telegram"
     admin_user_ids: frozenset[int] = field(default_factory=frozenset)
     heartbeat_file: Path | None = None
+    startup_retries: int = 5
+    startup_backoff: float = 2.0
+    startup_timeout: float = 10.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -107,6 +110,17 @@ def load_settings(environ: Mapping[str, str], *, dotenv: Path | None = Path(".en
             "DATABASE_URL: expected sqlite+aiosqlite:///path.db or postgresql+asyncpg://..., "
             f"got {database_url.split(':', 1)[0]!r}"
         )
+    scheme = database_url.split(":", 1)[0]
+    if scheme.startswith("postgresql") and scheme != "postgresql+asyncpg":
+        raise ConfigError(
+            f"DATABASE_URL: the bot needs the asyncio driver: write postgresql+asyncpg://..., "
+            f"not {scheme}://..."
+        )
+    if scheme.startswith("sqlite") and scheme != "sqlite+aiosqlite":
+        raise ConfigError(
+            f"DATABASE_URL: the bot needs the asyncio driver: write sqlite+aiosqlite:///..., "
+            f"not {scheme}://..."
+        )
     tz_name = env.get("DEFAULT_TIMEZONE", "").strip() or env.get("DEFAULT_TZ", "").strip() or "UTC"
     try:
         from bot.scheduling.due import parse_tz
@@ -152,4 +166,7 @@ def load_settings(environ: Mapping[str, str], *, dotenv: Path | None = Path(".en
         webhook_path=env.get("WEBHOOK_PATH", "").strip().strip("/") or "telegram",
         admin_user_ids=frozenset(admins),
         heartbeat_file=Path(heartbeat) if heartbeat else None,
+        startup_retries=int(_number(env, "STARTUP_RETRIES", 5, low=1)),
+        startup_backoff=_number(env, "STARTUP_BACKOFF_SECONDS", 2.0, low=0),
+        startup_timeout=_number(env, "STARTUP_TIMEOUT_SECONDS", 10.0, low=0.05),
     )

@@ -139,6 +139,12 @@ def fake_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeApp:
         return app
 
     monkeypatch.setattr("bot.tg.app.build_application", fake_build)
+
+    async def telegram_is_up(settings: Any, **kwargs: Any) -> str:  # no real getMe here
+        return "@fake_bot"
+
+    monkeypatch.setattr("bot.ops.startup.check_telegram", telegram_is_up)
+    monkeypatch.setenv("LESSONS_DIR", str(MINI))
     monkeypatch.chdir(tmp_path)  # no .env from the project
     for name in ("WEBHOOK_URL", "WEBHOOK_SECRET", "WEBHOOK_PORT", "LOG_LEVEL"):
         monkeypatch.delenv(name, raising=False)
