@@ -7,7 +7,6 @@ import asyncio
 import importlib
 import logging
 import os
-import secrets
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -186,7 +185,7 @@ def run_bot(settings: Settings) -> int:
 def _serve(app: Any, settings: Settings, allowed_updates: list[str]) -> None:
     """Block in PTB's polling or webhook loop until a stop signal."""
     if settings.webhook_url:
-        secret = settings.webhook_secret or secrets.token_urlsafe(32)
+        secret = settings.effective_webhook_secret()  # the same on every instance
         log.info(
             "starting webhook on %s:%s/%s",
             settings.webhook_listen,

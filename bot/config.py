@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -47,12 +49,25 @@ class Settings:
         """Tell whether the database is a SQLite file."""
         return self.database_url.startswith("sqlite")
 
+    def effective_webhook_secret(self) -> str:
+        """Return WEBHOOK_SECRET, or the secret derived from the token (stable across starts)."""
+        if self.webhook_secret:
+            return self.webhook_secret
+        if self.bot_token is None:
+            raise ValueError("a webhook needs TELEGRAM_BOT_TOKEN")
+        return derived_webhook_secret(self.bot_token)
+
     def heartbeat_path(self) -> Path:
         """Return where the delivery tick writes its heartbeat."""
         if self.heartbeat_file is not None:
             return self.heartbeat_file
         db_file = sqlite_path(self.database_url)
         return (db_file.parent if db_file else Path("data")) / "heartbeat"
+
+
+def derived_webhook_secret(token: str) -> str:
+    """Return the default webhook secret: an HMAC of the token, the same on every instance."""
+    return hmac.new(token.encode(), b"tutorbot webhook secret v1", hashlib.sha256).hexdigest()
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from bot import cli
+from bot.config import derived_webhook_secret
 from bot.db.lease import acquire_delivery_lock
 from bot.tg.app import ALLOWED_UPDATES, build_application
 from bot.tg.fakeapi import Call, FakeBotAPI
@@ -194,11 +195,15 @@ def test_run_with_webhook_url_uses_the_webhook_and_a_secret(
     assert hook["allowed_updates"] == ALLOWED_UPDATES
     if fixed:
         assert hook["secret_token"] == secret
-    else:  # a random one, valid for Telegram (1-256 of A-Z a-z 0-9 _ -)
-        assert len(hook["secret_token"]) >= 32
-        assert set(hook["secret_token"]) <= set(
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
-        )
+    else:  # derived from the token: valid for Telegram (1-256 of A-Z a-z 0-9 _ -), stable
+        assert hook["secret_token"] == derived_webhook_secret("123456:ABCdef")
+        assert len(hook["secret_token"]) == 64
+        assert set(hook["secret_token"]) <= set("0123456789abcdef")
+        assert cli.main(["run"]) == 0  # a second instance (or a restart) uses the same one
+        assert fake_app.webhook is not None
+        assert fake_app.webhook["secret_token"] == hook["secret_token"]
+        assert derived_webhook_secret("123456:OTHER") != hook["secret_token"]
+        assert "123456" not in hook["secret_token"]
 
 
 def test_run_without_a_token_starts_the_playground(
