@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     play = sub.add_parser("playground", help="chat with the bot in this terminal (no Telegram)")
-    play.add_argument("--db", type=Path, default=None, help="SQLite file (data/playground.db)")
+    play.add_argument("--db", type=Path, default=None, help="SQLite file (DATA_DIR/playground.db)")
     play.add_argument("--script", type=Path, default=None, help="read the lines to type from FILE")
     play.set_defaults(func=cmd_playground)
 
@@ -219,9 +219,9 @@ def _playground_level(settings: Settings) -> str:
 
 
 def _playground(settings: Settings, *, db: Path | None, script: Path | None) -> int:
-    from bot.playground import DEFAULT_DB, run_playground
+    from bot.playground import run_playground
 
-    db_path = db or DEFAULT_DB
+    db_path = db or settings.data_dir / "playground.db"
     db_path.parent.mkdir(parents=True, exist_ok=True)
     if script is None:
         return asyncio.run(

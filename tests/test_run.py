@@ -218,6 +218,7 @@ def test_run_without_a_token_starts_the_playground(
     monkeypatch.setattr("bot.playground.run_playground", fake_playground)
     monkeypatch.setattr("bot.cli._interactive", lambda: True)  # a person at a terminal
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()  # a project folder: data stays in ./data
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     monkeypatch.setenv("LESSONS_DIR", str(MINI))
     assert cli.main(["run"]) == 0
