@@ -1,1 +1,3 @@
 """tutorbot."""
+
+__version__ = "0.2.0"

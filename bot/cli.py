@@ -7,12 +7,12 @@ import asyncio
 import importlib
 import logging
 import os
-import secrets
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bot import __version__
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging
 
@@ -45,17 +45,18 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tutorbot",
         description="An async Telegram study tutor. Settings come from the environment and .env.",
     )
+    parser.add_argument("--version", action="version", version=f"tutorbot {__version__}")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     run = sub.add_parser(
         "run",
         help="start the bot (long polling, or a webhook when WEBHOOK_URL is set; "
-        "the console playground when there is no TELEGRAM_BOT_TOKEN)",
+        "without TELEGRAM_BOT_TOKEN: the console playground in a terminal, else exit 2)",
     )
     run.set_defaults(func=cmd_run)
 
     play = sub.add_parser("playground", help="chat with the bot in this terminal (no Telegram)")
-    play.add_argument("--db", type=Path, default=None, help="SQLite file (data/playground.db)")
+    play.add_argument("--db", type=Path, default=None, help="SQLite file (DATA_DIR/playground.db)")
     play.add_argument("--script", type=Path, default=None, help="read the lines to type from FILE")
     play.set_defaults(func=cmd_playground)
 
@@ -111,6 +112,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Start the bot: playground without a token, else polling or webhook."""
     settings = _settings()
     if settings.bot_token is None:
+        if not _interactive():  # under compose/systemd: fail loudly, do not exit 0 in a loop
+            print(
+                "tutorbot: no TELEGRAM_BOT_TOKEN set: set it (from @BotFather) to run the bot, "
+                "or run `tutorbot playground` in a terminal",
+                file=sys.stderr,
+            )
+            return 2
         print(
             "tutorbot: no TELEGRAM_BOT_TOKEN set: starting the console playground instead.",
             file=sys.stderr,
@@ -121,21 +129,60 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_bot(settings)
 
 
+def _interactive() -> bool:
+    """Tell whether a person sits at a terminal (stdin and stdout both a TTY)."""
+    return _isatty(sys.stdin) and _isatty(sys.stdout)
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream is not None and stream.isatty())
+    except (AttributeError, ValueError):  # closed or replaced streams
+        return False
+
+
 def run_bot(settings: Settings) -> int:
-    """Run the bot against the Bot API until SIGINT/SIGTERM; return the exit code."""
+    """Run the bot against the Bot API until SIGINT/SIGTERM; return the exit code.
+
+    Every start-up failure is one line on stderr naming the cause and the setting (exit 2 for
+    settings and files, 1 for services that stayed unreachable after the retries).
+    """
+    from telegram.error import TelegramError
+
     from bot.db.lease import AlreadyRunning, acquire_delivery_lock
+    from bot.ops import startup
     from bot.tg import jobs
     from bot.tg.app import ALLOWED_UPDATES, build_application
 
-    try:  # one process per SQLite database: refuse before talking to Telegram at all
+    try:
+        catalog = startup.check_lessons(settings)  # before connecting anywhere
+        startup.ensure_data_dir(settings)
+        # One process per SQLite database: refuse before talking to Telegram at all.
         lock = acquire_delivery_lock(settings)
+    except startup.StartupError as exc:
+        print(f"tutorbot: {exc}", file=sys.stderr)
+        return 2
     except AlreadyRunning as exc:
         print(f"tutorbot: {exc}", file=sys.stderr)
         return 2
+    except PermissionError as exc:
+        print(f"tutorbot: {startup.permission_message(exc, settings)}", file=sys.stderr)
+        return 2
     with lock:
-        app = build_application(settings)
+        try:
+            asyncio.run(startup.check_database(settings))
+            me = asyncio.run(startup.check_telegram(settings))
+        except startup.StartupError as exc:
+            print(f"tutorbot: {exc}", file=sys.stderr)
+            return 1
+        log.info("connected to Telegram as %s", me)
+        app = build_application(settings, catalog=catalog)
         app.bot_data.extras[jobs.LOCK_KEY] = lock  # jobs.install reuses the held lock
-        _serve(app, settings, ALLOWED_UPDATES)
+        try:
+            _serve(app, settings, ALLOWED_UPDATES)
+        except TelegramError as exc:  # e.g. Telegram went away between the check and the start
+            print(f"tutorbot: stopped: {startup.first_line(exc)}", file=sys.stderr)
+            return 1
     log.info("stopped")
     return 0
 
@@ -143,7 +190,7 @@ def run_bot(settings: Settings) -> int:
 def _serve(app: Any, settings: Settings, allowed_updates: list[str]) -> None:
     """Block in PTB's polling or webhook loop until a stop signal."""
     if settings.webhook_url:
-        secret = settings.webhook_secret or secrets.token_urlsafe(32)
+        secret = settings.effective_webhook_secret()  # the same on every instance
         log.info(
             "starting webhook on %s:%s/%s",
             settings.webhook_listen,
@@ -177,9 +224,9 @@ def _playground_level(settings: Settings) -> str:
 
 
 def _playground(settings: Settings, *, db: Path | None, script: Path | None) -> int:
-    from bot.playground import DEFAULT_DB, run_playground
+    from bot.playground import run_playground
 
-    db_path = db or DEFAULT_DB
+    db_path = db or settings.data_dir / "playground.db"
     db_path.parent.mkdir(parents=True, exist_ok=True)
     if script is None:
         return asyncio.run(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ class Settings:
     base_url: str = TELEGRAM_BASE_URL
     database_url: str = DEFAULT_DATABASE_URL
     lessons_dir: Path = Path("lessons")
+    data_dir: Path = Path("data")
     default_timezone: str = "UTC"
     log_level: str = "INFO"
     tick_seconds: float = 5.0
@@ -38,18 +41,65 @@ class Settings:
     webhook_path: str = "telegram"
     admin_user_ids: frozenset[int] = field(default_factory=frozenset)
     heartbeat_file: Path | None = None
+    startup_retries: int = 5
+    startup_backoff: float = 2.0
+    startup_timeout: float = 10.0
 
     @property
     def is_sqlite(self) -> bool:
         """Tell whether the database is a SQLite file."""
         return self.database_url.startswith("sqlite")
 
+    def effective_webhook_secret(self) -> str:
+        """Return WEBHOOK_SECRET, or the secret derived from the token (stable across starts)."""
+        if self.webhook_secret:
+            return self.webhook_secret
+        if self.bot_token is None:
+            raise ValueError("a webhook needs TELEGRAM_BOT_TOKEN")
+        return derived_webhook_secret(self.bot_token)
+
     def heartbeat_path(self) -> Path:
         """Return where the delivery tick writes its heartbeat."""
         if self.heartbeat_file is not None:
             return self.heartbeat_file
         db_file = sqlite_path(self.database_url)
-        return (db_file.parent if db_file else Path("data")) / "heartbeat"
+        return (db_file.parent if db_file else self.data_dir) / "heartbeat"
+
+
+def bundled_lessons() -> Path:
+    """Return the shipped course: bot/_lessons in a wheel, the checkout's lessons/ otherwise."""
+    package = Path(__file__).resolve().parent
+    shipped = package / "_lessons"
+    return shipped if shipped.is_dir() else package.parent / "lessons"
+
+
+def default_lessons_dir(cwd: Path) -> Path:
+    """Return ./lessons when the current folder has one, else the bundled course."""
+    return Path("lessons") if (cwd / "lessons").is_dir() else bundled_lessons()
+
+
+def default_data_dir(env: Mapping[str, str], cwd: Path) -> Path:
+    """Return ./data in a project folder (./data or ./lessons exists), else the user data folder.
+
+    The user data folder is $XDG_DATA_HOME/tutorbot, or ~/.local/share/tutorbot.
+    """
+    if (cwd / "data").is_dir() or (cwd / "lessons").is_dir():
+        return Path("data")
+    xdg = env.get("XDG_DATA_HOME", "").strip()
+    if xdg:
+        return Path(xdg) / "tutorbot"
+    home = env.get("HOME", "").strip()
+    return (Path(home) if home else Path.home()) / ".local" / "share" / "tutorbot"
+
+
+def derived_webhook_secret(token: str) -> str:
+    """Return the default webhook secret: an HMAC of the token, the same on every instance."""
+    return hmac.new(token.encode(), b"tutorbot webhook secret v1", hashlib.sha256).hexdigest()
+
+
+def sqlite_url(path: Path) -> str:
+    """Return the aiosqlite URL of a database file."""
+    return f"sqlite+aiosqlite:///{path}"
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -88,8 +138,14 @@ def _number(env: Mapping[str, str], name: str, default: float, *, low: float) ->
     return value
 
 
-def load_settings(environ: Mapping[str, str], *, dotenv: Path | None = Path(".env")) -> Settings:
-    """Build Settings from `environ`, with values from `dotenv` (if it exists) underneath."""
+def load_settings(
+    environ: Mapping[str, str], *, dotenv: Path | None = Path(".env"), cwd: Path = Path(".")
+) -> Settings:
+    """Build Settings from `environ`, with values from `dotenv` (if it exists) underneath.
+
+    Defaults that depend on the current folder (`cwd`): LESSONS_DIR is ./lessons if present,
+    else the bundled course; DATA_DIR is ./data in a project folder, else the user data folder.
+    """
     env: dict[str, str] = {}
     if dotenv is not None and dotenv.is_file():
         env.update(read_dotenv(dotenv))
@@ -101,11 +157,24 @@ def load_settings(environ: Mapping[str, str], *, dotenv: Path | None = Path(".en
     base_url = env.get("TELEGRAM_BASE_URL", "").strip() or TELEGRAM_BASE_URL
     if not base_url.startswith(("http://", "https://")):
         raise ConfigError(f"TELEGRAM_BASE_URL: expected an http(s) URL, got {base_url!r}")
-    database_url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+    data_raw = env.get("DATA_DIR", "").strip()
+    data_dir = Path(data_raw) if data_raw else default_data_dir(env, cwd)
+    database_url = env.get("DATABASE_URL", "").strip() or sqlite_url(data_dir / "tutorbot.db")
     if not database_url.startswith(("sqlite", "postgresql")):
         raise ConfigError(
             "DATABASE_URL: expected sqlite+aiosqlite:///path.db or postgresql+asyncpg://..., "
             f"got {database_url.split(':', 1)[0]!r}"
+        )
+    scheme = database_url.split(":", 1)[0]
+    if scheme.startswith("postgresql") and scheme != "postgresql+asyncpg":
+        raise ConfigError(
+            f"DATABASE_URL: the bot needs the asyncio driver: write postgresql+asyncpg://..., "
+            f"not {scheme}://..."
+        )
+    if scheme.startswith("sqlite") and scheme != "sqlite+aiosqlite":
+        raise ConfigError(
+            f"DATABASE_URL: the bot needs the asyncio driver: write sqlite+aiosqlite:///..., "
+            f"not {scheme}://..."
         )
     tz_name = env.get("DEFAULT_TIMEZONE", "").strip() or env.get("DEFAULT_TZ", "").strip() or "UTC"
     try:
@@ -136,11 +205,13 @@ def load_settings(environ: Mapping[str, str], *, dotenv: Path | None = Path(".en
                     f"ADMIN_USER_IDS: expected comma-separated numeric user ids, got {part!r}"
                 ) from None
     heartbeat = env.get("HEARTBEAT_FILE", "").strip()
+    lessons_raw = env.get("LESSONS_DIR", "").strip()
     return Settings(
         bot_token=token,
         base_url=base_url,
         database_url=database_url,
-        lessons_dir=Path(env.get("LESSONS_DIR", "").strip() or "lessons"),
+        lessons_dir=Path(lessons_raw) if lessons_raw else default_lessons_dir(cwd),
+        data_dir=data_dir,
         default_timezone=tz_name,
         log_level=level,
         tick_seconds=_number(env, "TICK_SECONDS", 5.0, low=0.05),
@@ -152,4 +223,7 @@ def load_settings(environ: Mapping[str, str], *, dotenv: Path | None = Path(".en
         webhook_path=env.get("WEBHOOK_PATH", "").strip().strip("/") or "telegram",
         admin_user_ids=frozenset(admins),
         heartbeat_file=Path(heartbeat) if heartbeat else None,
+        startup_retries=int(_number(env, "STARTUP_RETRIES", 5, low=1)),
+        startup_backoff=_number(env, "STARTUP_BACKOFF_SECONDS", 2.0, low=0),
+        startup_timeout=_number(env, "STARTUP_TIMEOUT_SECONDS", 10.0, low=0.05),
     )

@@ -217,3 +217,14 @@ def test_redact_filter_keeps_records_and_handles_bad_format_strings() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "%d apples %s", ("two",), None)
     assert RedactTokenFilter(TOKEN).filter(record) is True
     assert record.getMessage() == "%d apples %s"
+
+
+def test_version_is_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    import bot
+
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out.strip() == f"tutorbot {bot.__version__}"
+    assert bot.__version__ == "0.2.0"
+    assert f"## {bot.__version__}" in (Path(cli.__file__).parents[1] / "CHANGELOG.md").read_text()

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import socket
+import subprocess
+import sys
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +18,7 @@ import httpx
 import pytest
 
 from bot import cli
+from bot.config import derived_webhook_secret
 from bot.db.lease import acquire_delivery_lock
 from bot.tg.app import ALLOWED_UPDATES, build_application
 from bot.tg.fakeapi import Call, FakeBotAPI
@@ -136,6 +140,12 @@ def fake_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeApp:
         return app
 
     monkeypatch.setattr("bot.tg.app.build_application", fake_build)
+
+    async def telegram_is_up(settings: Any, **kwargs: Any) -> str:  # no real getMe here
+        return "@fake_bot"
+
+    monkeypatch.setattr("bot.ops.startup.check_telegram", telegram_is_up)
+    monkeypatch.setenv("LESSONS_DIR", str(MINI))
     monkeypatch.chdir(tmp_path)  # no .env from the project
     for name in ("WEBHOOK_URL", "WEBHOOK_SECRET", "WEBHOOK_PORT", "LOG_LEVEL"):
         monkeypatch.delenv(name, raising=False)
@@ -185,11 +195,15 @@ def test_run_with_webhook_url_uses_the_webhook_and_a_secret(
     assert hook["allowed_updates"] == ALLOWED_UPDATES
     if fixed:
         assert hook["secret_token"] == secret
-    else:  # a random one, valid for Telegram (1-256 of A-Z a-z 0-9 _ -)
-        assert len(hook["secret_token"]) >= 32
-        assert set(hook["secret_token"]) <= set(
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
-        )
+    else:  # derived from the token: valid for Telegram (1-256 of A-Z a-z 0-9 _ -), stable
+        assert hook["secret_token"] == derived_webhook_secret("123456:ABCdef")
+        assert len(hook["secret_token"]) == 64
+        assert set(hook["secret_token"]) <= set("0123456789abcdef")
+        assert cli.main(["run"]) == 0  # a second instance (or a restart) uses the same one
+        assert fake_app.webhook is not None
+        assert fake_app.webhook["secret_token"] == hook["secret_token"]
+        assert derived_webhook_secret("123456:OTHER") != hook["secret_token"]
+        assert "123456" not in hook["secret_token"]
 
 
 def test_run_without_a_token_starts_the_playground(
@@ -202,7 +216,9 @@ def test_run_without_a_token_starts_the_playground(
         return 0
 
     monkeypatch.setattr("bot.playground.run_playground", fake_playground)
+    monkeypatch.setattr("bot.cli._interactive", lambda: True)  # a person at a terminal
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()  # a project folder: data stays in ./data
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     monkeypatch.setenv("LESSONS_DIR", str(MINI))
     assert cli.main(["run"]) == 0
@@ -210,3 +226,27 @@ def test_run_without_a_token_starts_the_playground(
     assert "no TELEGRAM_BOT_TOKEN" in err and len(err.strip().splitlines()) == 1
     assert seen["db_path"] == Path("data/playground.db")
     assert seen["settings"].lessons_dir == MINI
+
+
+def test_run_without_a_token_and_without_a_terminal_exits_2_with_one_line(
+    tmp_path: Path,
+) -> None:
+    """Under compose or systemd (no TTY) a missing token is an error, not a silent exit 0."""
+    env = {k: v for k, v in os.environ.items() if k not in {"TELEGRAM_BOT_TOKEN"}}
+    env["LESSONS_DIR"] = str(MINI)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(Path(cli.__file__).parents[1])},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "TELEGRAM_BOT_TOKEN" in lines[0] and "tutorbot playground" in lines[0]
+    assert not (tmp_path / "data").exists()

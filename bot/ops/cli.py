@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 from bot.clock import utcnow
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings, sqlite_path
 from bot.db.engine import Database
 from bot.ops import dbcopy, health
 from bot.ops.export import FORMATS, render_export
@@ -117,6 +117,13 @@ def _with_db(args: argparse.Namespace, work: Callable[[Database], Awaitable[int]
     except ConfigError as exc:
         _err(f"error: {exc}")
         return 2
+    db_file = sqlite_path(settings.database_url)
+    if db_file is not None and not db_file.exists():  # opening it would create an empty one
+        _err(
+            f"error: no database at {db_file} (the bot creates it on its first start, or run "
+            "`tutorbot db upgrade`; set DATABASE_URL or DATA_DIR to use another)"
+        )
+        return 1
 
     async def main() -> int:
         db = Database.from_url(settings.database_url)
