@@ -98,6 +98,8 @@ def build_application(
     app.bot_data.db = database
     app.bot_data.extras["start_jobs"] = start_jobs
 
+    # -2: a press without data matches every CallbackQueryHandler (PTB): expire it here.
+    app.add_handler(TypeHandler(Update, _refuse_empty_buttons), group=-2)
     # -1: drop updates we have already handled (Telegram redelivers after a crash).
     app.add_handler(TypeHandler(Update, _drop_duplicates), group=-1)
 
@@ -158,6 +160,13 @@ async def _stray_button(update: Update, context: TutorContext) -> None:
     if query is not None:
         log.info("update %s: unknown callback data %r", update.update_id, (query.data or "")[:64])
         await query.answer(t("button_expired"))
+
+
+async def _refuse_empty_buttons(update: Update, context: TutorContext) -> None:
+    query = update.callback_query
+    if query is not None and not query.data:
+        await _stray_button(update, context)
+        raise ApplicationHandlerStop
 
 
 async def _drop_duplicates(update: Update, context: TutorContext) -> None:
