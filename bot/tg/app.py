@@ -34,7 +34,7 @@ from bot.content.loader import load_catalog
 from bot.content.schema import Catalog
 from bot.db.engine import Database
 from bot.study import updates
-from bot.tg import jobs, render
+from bot.tg import callbacks, jobs
 from bot.tg.context import BotData, TutorApp, TutorContext
 from bot.tg.handlers import errors, exam, fallback, groups, lesson, ops, quiz, settings, srs, start
 
@@ -132,9 +132,8 @@ def build_application(
     app.bot_data.db = database
     app.bot_data.extras["start_jobs"] = start_jobs
 
-    # -2: button data with a number no row id can be (forged): refuse before any handler
-    # binds it to a query (SQLite raises OverflowError past 64 bits).
-    app.add_handler(CallbackQueryHandler(_refuse_huge_numbers, pattern=_HUGE_NUMBER), group=-2)
+    # -2: a press without data matches every CallbackQueryHandler (PTB): expire it here.
+    app.add_handler(TypeHandler(Update, _refuse_empty_buttons), group=-2)
     # -1: drop updates we have already handled (Telegram redelivers after a crash).
     app.add_handler(TypeHandler(Update, _drop_duplicates), group=-1)
 
@@ -151,11 +150,15 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         command("lesson", lesson.lesson),
         command("quiz", quiz.quiz),
         command("help", _help),
-        CallbackQueryHandler(start.choose_course, pattern=rf"^{render.CB_COURSE}:"),
-        CallbackQueryHandler(lesson.lesson_button, pattern=rf"^{render.CB_LESSON}:"),
-        CallbackQueryHandler(quiz.answer_button, pattern=rf"^{render.CB_QUIZ}:"),
-        CallbackQueryHandler(quiz.next_button, pattern=rf"^{render.CB_NEXT}:"),
-        CallbackQueryHandler(quiz.mark_unsure, pattern=rf"^{render.CB_UNSURE}:"),
+        # Buttons: each pattern is in callbacks.py; data matching none falls to _stray_button.
+        CallbackQueryHandler(start.choose_course, pattern=callbacks.COURSE_PICK),
+        CallbackQueryHandler(lesson.next_lesson_button, pattern=callbacks.LESSON_NEXT),
+        CallbackQueryHandler(quiz.lesson_quiz_button, pattern=callbacks.LESSON_QUIZ),
+        CallbackQueryHandler(quiz.answer_button, pattern=callbacks.QUIZ_PICK),
+        CallbackQueryHandler(quiz.answer_button, pattern=callbacks.QUIZ_SUBMIT),
+        CallbackQueryHandler(quiz.next_button, pattern=callbacks.NEXT_QUESTION),
+        CallbackQueryHandler(quiz.next_button, pattern=callbacks.NEXT_DONE),
+        CallbackQueryHandler(quiz.mark_unsure, pattern=callbacks.UNSURE_MARK),
         PollAnswerHandler(quiz.receive_poll_answer),
         *ops.handlers(),  # narrow (report replies, /stats): before settings' private-text handler
         *settings.handlers(),
@@ -185,7 +188,7 @@ async def _help(update: Update, context: TutorContext) -> None:
 
 
 async def _stray_button(update: Update, context: TutorContext) -> None:
-    """A button whose data we do not recognise (old, or forged): say so, change nothing."""
+    """The one "this button has expired" answer: data no callbacks.py pattern matches."""
     from bot.tg.texts import t
 
     query = update.callback_query
@@ -194,18 +197,11 @@ async def _stray_button(update: Update, context: TutorContext) -> None:
         await query.answer(t("button_expired"))
 
 
-# A part int() reads as 19+ digits: at or past 2**63 - 1, never one of our ids.
-_HUGE_NUMBER = r"(.*:)?\s*[+-]?[\d_]{19,}\s*(:|$)"  # PTB matches from the start
-
-
-async def _refuse_huge_numbers(update: Update, context: TutorContext) -> None:
-    from bot.tg.texts import t
-
+async def _refuse_empty_buttons(update: Update, context: TutorContext) -> None:
     query = update.callback_query
-    if query is not None:
-        log.info("update %s: callback data with an impossible id, ignored", update.update_id)
-        await query.answer(t("button_expired"))
-    raise ApplicationHandlerStop
+    if query is not None and not query.data:
+        await _stray_button(update, context)
+        raise ApplicationHandlerStop
 
 
 async def _drop_duplicates(update: Update, context: TutorContext) -> None:

@@ -48,6 +48,14 @@ class TutorContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
         """Return the loaded courses."""
         return self.bot_data.catalog
 
+    @property
+    def button(self) -> dict[str, str]:
+        """Return the named parts of the pressed button (its callbacks.py pattern matched)."""
+        match = self.match
+        if match is None:
+            raise RuntimeError("not a button handler registered with a callbacks.py pattern")
+        return {k: v for k, v in match.groupdict().items() if v is not None}
+
     def now(self) -> datetime:
         """Return the injected clock's current instant."""
         return self.bot_data.clock()

@@ -1,4 +1,4 @@
-"""Turn use-case outcomes into Telegram HTML texts and inline keyboards; callback prefixes."""
+"""Turn use-case outcomes into Telegram HTML texts and inline keyboards."""
 
 from __future__ import annotations
 
@@ -11,30 +11,13 @@ from bot.content.markup import render_lesson
 from bot.content.schema import Course, Question
 from bot.quiz.engine import letters
 from bot.study.learning import AnswerOutcome, LessonOut, QuestionOut
+from bot.tg import callbacks
 from bot.tg.texts import t
-
-# Callback data: "<feature>:<action>[:<id>...]" (≤ 64 bytes).
-CB_COURSE = "course"  # course:<course-id>
-CB_LESSON = "lesson"  # lesson:quiz:<lesson-id> | lesson:next
-CB_QUIZ = "q"  # q:a:<sent>:<displayed> answer | q:t:<sent>:<i> toggle | q:s:<sent> submit
-CB_NEXT = "next"  # next:<count> | next:done
-CB_UNSURE = "unsure"  # unsure:<sent>
-CB_REPORT = "report"  # report:<sent>
-
-MAX_CALLBACK_BYTES = 64
 
 
 def esc(text: str) -> str:
     """Escape text for Telegram HTML."""
     return html.escape(text, quote=False)
-
-
-def callback(*parts: object) -> str:
-    """Join callback data parts and check Telegram's 64-byte limit."""
-    data = ":".join(str(p) for p in parts)
-    if len(data.encode()) > MAX_CALLBACK_BYTES:
-        raise ValueError(f"callback data over 64 bytes: {data!r}")
-    return data
 
 
 def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
@@ -46,7 +29,7 @@ def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
 
 def course_picker(courses: Sequence[Course]) -> InlineKeyboardMarkup:
     """One button per course."""
-    return keyboard([[(c.title[:60], callback(CB_COURSE, c.id))] for c in courses])
+    return keyboard([[(c.title[:60], callbacks.course_pick(c.id))] for c in courses])
 
 
 def lesson_message(out: LessonOut) -> str:
@@ -57,9 +40,9 @@ def lesson_message(out: LessonOut) -> str:
 def lesson_keyboard(out: LessonOut) -> InlineKeyboardMarkup | None:
     """A button to take the lesson's questions."""
     if not out.lesson.questions:
-        return keyboard([[(t("next_lesson_btn"), callback(CB_LESSON, "next"))]])
+        return keyboard([[(t("next_lesson_btn"), callbacks.lesson_next())]])
     label = t("take_quiz", count=len(out.lesson.questions))
-    return keyboard([[(label, callback(CB_LESSON, "quiz", out.lesson.id))]])
+    return keyboard([[(label, callbacks.lesson_quiz(out.lesson.id))]])
 
 
 def counter(out: QuestionOut) -> str:
@@ -91,15 +74,15 @@ def button_question_keyboard(
     marks = letters(len(out.options))
     action = "t" if out.question.is_multiple else "a"
     row = [
-        (("☑️" if i in selected else "") + marks[i], callback(CB_QUIZ, action, out.sent_id, i))
+        (("☑️" if i in selected else "") + marks[i], callbacks.quiz_option(action, out.sent_id, i))
         for i in range(len(out.options))
     ]
     rows = [row[i : i + 5] for i in range(0, len(row), 5)]
     extra = []
     if out.question.is_multiple:
-        extra.append((t("submit_btn"), callback(CB_QUIZ, "s", out.sent_id)))
+        extra.append((t("submit_btn"), callbacks.quiz_submit(out.sent_id)))
     if out.confidence_prompt:
-        extra.append((t("unsure_btn"), callback(CB_UNSURE, out.sent_id)))
+        extra.append((t("unsure_btn"), callbacks.unsure(out.sent_id)))
     if extra:
         rows.append(extra)
     return keyboard(rows)
@@ -180,15 +163,15 @@ def after_answer_keyboard(
     if extra_row:
         rows.append(list(extra_row))
     if outcome.lesson_done is not None:
-        rows.append([(t("next_lesson_btn"), callback(CB_LESSON, "next"))])
+        rows.append([(t("next_lesson_btn"), callbacks.lesson_next())])
     elif answered_in_session < per_session:
-        rows.append([(t("next_question_btn"), callback(CB_NEXT, answered_in_session))])
+        rows.append([(t("next_question_btn"), callbacks.next_question(answered_in_session))])
     else:
         rows.append(
             [
-                (t("one_more_btn"), callback(CB_NEXT, answered_in_session)),
-                (t("done_for_now_btn"), callback(CB_NEXT, "done")),
+                (t("one_more_btn"), callbacks.next_question(answered_in_session)),
+                (t("done_for_now_btn"), callbacks.next_done()),
             ]
         )
-    rows.append([(t("report_btn"), callback(CB_REPORT, outcome.sent_id))])
+    rows.append([(t("report_btn"), callbacks.report(outcome.sent_id))])
     return keyboard(rows)

@@ -17,7 +17,7 @@ from bot.study import exam as exam_uc
 from bot.study import learning
 from bot.study.exam import ExamQuestion, ExamResultOut, ExamStep, Miss
 from bot.study.learning import AnswerOutcome
-from bot.tg import render
+from bot.tg import callbacks, render
 from bot.tg.context import TutorContext
 from bot.tg.handlers import quiz
 from bot.tg.handlers.common import command_args, say, who_of
@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 
 # ex:a:<sent>:<i> answer | ex:t:<sent>:<i> toggle | ex:s:<sent> submit |
 # ex:c:<exam> continue | ex:x:<exam> abandon | ex:m:<exam> review the misses
-CB_EXAM = "ex"
 MAX_MESSAGE = 3800
 
 
@@ -59,12 +58,12 @@ def question_keyboard(
     marks = letters(count)
     action = "t" if multiple else "a"
     row = [
-        (("☑️" if i in selected else "") + marks[i], render.callback(CB_EXAM, action, sent_id, i))
+        (("☑️" if i in selected else "") + marks[i], callbacks.exam_option(action, sent_id, i))
         for i in range(count)
     ]
     rows = [row[i : i + 5] for i in range(0, len(row), 5)]
     if multiple:
-        rows.append([(t("submit_btn"), render.callback(CB_EXAM, "s", sent_id))])
+        rows.append([(t("submit_btn"), callbacks.exam_submit(sent_id))])
     return render.keyboard(rows)
 
 
@@ -95,7 +94,7 @@ def result_keyboard(result: ExamResultOut) -> InlineKeyboardMarkup | None:
     if not result.missed:
         return None
     label = t("exam_misses_btn", count=result.missed)
-    return render.keyboard([[(label, render.callback(CB_EXAM, "m", result.exam_id))]])
+    return render.keyboard([[(label, callbacks.exam_misses(result.exam_id))]])
 
 
 async def send_step(context: TutorContext, chat_id: int, step: ExamStep | None) -> None:
@@ -153,8 +152,8 @@ async def exam(update: Update, context: TutorContext) -> None:
     elif start.kind == "running":
         assert start.exam_id is not None
         buttons = [
-            (t("exam_continue_btn"), render.callback(CB_EXAM, "c", start.exam_id)),
-            (t("exam_abandon_btn"), render.callback(CB_EXAM, "x", start.exam_id)),
+            (t("exam_continue_btn"), callbacks.exam_continue(start.exam_id)),
+            (t("exam_abandon_btn"), callbacks.exam_abandon(start.exam_id)),
         ]
         text = t(
             "exam_running",
@@ -184,17 +183,20 @@ async def after_exam_answer(context: TutorContext, outcome: AnswerOutcome) -> No
     await send_step(context, outcome.chat_id, step)
 
 
+def _pressed(context: TutorContext) -> tuple[str, int, int | None]:
+    """The action, id (sent question or exam) and option index of an ex:* press."""
+    button = context.button
+    index = button.get("index")
+    action = button["action"]
+    ident = int(button.get("sent_id") or button["exam_id"])
+    return action, ident, None if index is None else int(index)
+
+
 async def exam_button(update: Update, context: TutorContext) -> None:
     """Every ex:* button: answers, toggles, submit, continue, abandon, review the misses."""
     query = update.callback_query
     who = who_of(update)
-    parts = (query.data or "").split(":")
-    try:
-        action, ident = parts[1], int(parts[2])
-        index = int(parts[3]) if len(parts) > 3 else None
-    except (IndexError, ValueError):
-        await query.answer(t("button_expired"))
-        return
+    action, ident, index = _pressed(context)
     if who is None:
         return
     if action == "c":
@@ -328,5 +330,7 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
     """This feature's handlers, in order (the composition root adds them)."""
     return [
         CommandHandler("exam", exam, filters=filters.UpdateType.MESSAGE),
-        CallbackQueryHandler(exam_button, pattern=rf"^{CB_EXAM}:"),
+        CallbackQueryHandler(exam_button, pattern=callbacks.EXAM_PICK),
+        CallbackQueryHandler(exam_button, pattern=callbacks.EXAM_SUBMIT),
+        CallbackQueryHandler(exam_button, pattern=callbacks.EXAM_CONTROL),
     ]

@@ -32,17 +32,9 @@ async def lesson(update: Update, context: TutorContext) -> None:
         await send_next_lesson(context, who.chat_id)
 
 
-async def lesson_button(update: Update, context: TutorContext) -> None:
-    """lesson:quiz:<lesson-id> starts the lesson's questions; lesson:next shows the next lesson."""
+async def next_lesson_button(update: Update, context: TutorContext) -> None:
+    """lesson:next shows the next lesson."""
     query = update.callback_query
     who = who_of(update)
-    parts = (query.data or "").split(":")
     await query.answer()
-    if parts[1:2] == ["next"]:
-        await send_next_lesson(context, who.chat_id)
-        return
-    if parts[1:2] != ["quiz"] or len(parts) != 3:
-        return
-    from bot.tg.handlers.quiz import send_next_question
-
-    await send_next_question(context, who, purpose="lesson", lesson_id=parts[2], session_index=1)
+    await send_next_lesson(context, who.chat_id)

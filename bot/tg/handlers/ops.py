@@ -18,7 +18,7 @@ from telegram.ext import (
 from bot.content.markup import strip_html
 from bot.study import ops
 from bot.study.ops import Stats
-from bot.tg import render
+from bot.tg import callbacks, render
 from bot.tg.context import TutorContext
 from bot.tg.handlers import fallback
 from bot.tg.handlers.common import say, who_of
@@ -94,11 +94,7 @@ async def report_button(update: Update, context: TutorContext) -> None:
     """report:<sent>: store the report at once, then ask for an optional reason (ForceReply)."""
     query = update.callback_query
     who = who_of(update)
-    try:
-        sent_id = int((query.data or "").split(":")[1])
-    except (IndexError, ValueError):
-        await query.answer(t("button_expired"))
-        return
+    sent_id = int(context.button["sent_id"])
     if who is None:
         await query.answer(t("button_expired"))
         return
@@ -158,7 +154,7 @@ async def receive_report_reason(update: Update, context: TutorContext) -> None:
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
     """This feature's handlers, in order (the composition root adds them)."""
     return [
-        CallbackQueryHandler(report_button, pattern=rf"^{render.CB_REPORT}:"),
+        CallbackQueryHandler(report_button, pattern=callbacks.REPORT_OPEN),
         MessageHandler(
             filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE & REPORT_REPLY,
             receive_report_reason,

@@ -132,23 +132,22 @@ async def chosen_options(
             return chosen
         await query.answer(t("pick_at_least_one"))
         return None
-    if action == "a" and index is not None:
-        return (index,)
-    await query.answer(t("button_expired"))
-    return None
+    assert index is not None  # callbacks.QUIZ_PICK / EXAM_PICK always carry one
+    return (index,)
+
+
+def picked(context: TutorContext) -> tuple[str, int, int | None]:
+    """The action, sent-question id and option index of a QUIZ_/EXAM_ PICK or SUBMIT press."""
+    groups = context.button
+    index = groups.get("index")
+    return groups["action"], int(groups["sent_id"]), None if index is None else int(index)
 
 
 async def answer_button(update: Update, context: TutorContext) -> None:
     """q:a:<sent>:<i> answers; q:t:<sent>:<i> toggles a choice; q:s:<sent> submits the choices."""
     query = update.callback_query
     who = who_of(update)
-    parts = (query.data or "").split(":")
-    try:
-        action, sent_id = parts[1], int(parts[2])
-        index = int(parts[3]) if len(parts) > 3 else None
-    except (IndexError, ValueError):
-        await query.answer(t("button_expired"))
-        return
+    action, sent_id, index = picked(context)
     if action == "t" and index is not None:
         selection = await learning.toggle_option(
             context.db, sent_id=sent_id, who=who, displayed=index
@@ -232,11 +231,7 @@ async def mark_unsure(update: Update, context: TutorContext) -> None:
     """unsure:<sent>: the learner is not sure; a right answer then counts as Hard."""
     query = update.callback_query
     who = who_of(update)
-    try:
-        sent_id = int((query.data or "").split(":")[1])
-    except (IndexError, ValueError):
-        await query.answer(t("button_expired"))
-        return
+    sent_id = int(context.button["sent_id"])
     ok = await learning.mark_unsure(context.db, sent_id=sent_id, who=who)
     await query.answer(t("unsure_noted") if ok else t("button_expired"))
 
@@ -245,13 +240,19 @@ async def next_button(update: Update, context: TutorContext) -> None:
     """next:<n> sends question n+1 of the session; next:done ends the session."""
     query = update.callback_query
     who = who_of(update)
-    arg = (query.data or "").split(":")[-1]
+    count = context.button.get("count")
     await query.answer()
-    if arg == "done":
+    if count is None:  # callbacks.NEXT_DONE
         await say(context, who.chat_id, t("session_end"))
         return
-    try:
-        done = int(arg)
-    except ValueError:
-        return
+    done = int(count)
     await send_next_question(context, who, purpose="quiz", session_index=done + 1)
+
+
+async def lesson_quiz_button(update: Update, context: TutorContext) -> None:
+    """lesson:quiz:<lesson-id> starts the lesson's questions."""
+    query = update.callback_query
+    who = who_of(update)
+    await query.answer()
+    lesson_id = context.button["lesson_id"]
+    await send_next_question(context, who, purpose="lesson", lesson_id=lesson_id, session_index=1)

@@ -15,7 +15,7 @@ from bot.content.markup import strip_html
 from bot.content.schema import Catalog
 from bot.study import settings as study
 from bot.study.learning import Who
-from bot.tg import render
+from bot.tg import callbacks, render
 from bot.tg.context import TutorContext
 from bot.tg.handlers import fallback
 from bot.tg.handlers.common import say, who_of
@@ -24,12 +24,8 @@ from bot.tg.texts import t
 log = logging.getLogger(__name__)
 
 # Callback data: set:<action>[:<value>] | reset:yes:<course-id> | reset:no | forget:yes | forget:no
-CB_SET = "set"
-CB_RESET = "reset"
-CB_FORGET = "forget"
 
 SETUP_TIMES = ("07:00", "08:00", "12:30", "18:00", "20:00", "21:30")
-_CHANGES = frozenset({"time", "days", "tz", "course", "style", "per", "new", "rev", "conf"})
 Rows = list[list[tuple[str, str]]]
 # Prompts whose replies are ours: a reply to any other bot message (e.g. the report prompt)
 # falls through to the feature that asked, and then to the catch-all hint.
@@ -70,31 +66,31 @@ def _chunk(buttons: list[tuple[str, str]], size: int) -> Rows:
 def _tail(rows: Rows, *, typed: str | None, label: str, back: bool) -> InlineKeyboardMarkup:
     """Add the "type another" and "back" rows to a choice keyboard."""
     if typed is not None:
-        rows.append([(t(label), render.callback(CB_SET, "type", typed))])
+        rows.append([(t(label), callbacks.settings_type(typed))])
     if back:
-        rows.append([(t("btn_back"), render.callback(CB_SET, "back"))])
+        rows.append([(t("btn_back"), callbacks.settings_back())])
     return render.keyboard(rows)
 
 
 def time_keyboard(*, typed: bool, back: bool) -> InlineKeyboardMarkup:
     """Common daily times (and, in /settings, "type another" and "back")."""
-    buttons = [(v, render.callback(CB_SET, "time", v.replace(":", ""))) for v in SETUP_TIMES]
+    buttons = [(v, callbacks.settings_change("time", v.replace(":", ""))) for v in SETUP_TIMES]
     return _tail(_chunk(buttons, 3), typed="time" if typed else None, label="btn_other", back=back)
 
 
 def days_keyboard(*, typed: bool, back: bool) -> InlineKeyboardMarkup:
     """Every day, Mon–Fri, weekends, custom."""
     row = [
-        (t("days_every"), render.callback(CB_SET, "days", "all")),
-        (t("days_weekdays"), render.callback(CB_SET, "days", "wk")),
-        (t("days_weekends"), render.callback(CB_SET, "days", "we")),
+        (t("days_every"), callbacks.settings_change("days", "all")),
+        (t("days_weekdays"), callbacks.settings_change("days", "wk")),
+        (t("days_weekends"), callbacks.settings_change("days", "we")),
     ]
     return _tail([row], typed="days" if typed else None, label="days_custom", back=back)
 
 
 def tz_keyboard(*, typed: bool, back: bool) -> InlineKeyboardMarkup:
     """A handful of common zones and "type another"."""
-    buttons = [(zone, render.callback(CB_SET, "tz", zone)) for zone in study.COMMON_ZONES]
+    buttons = [(zone, callbacks.settings_change("tz", zone)) for zone in study.COMMON_ZONES]
     return _tail(_chunk(buttons, 3), typed="tz" if typed else None, label="btn_other", back=back)
 
 
@@ -107,24 +103,24 @@ def main_keyboard(view: study.SettingsView, catalog: Catalog) -> InlineKeyboardM
     other_style = "buttons" if view.quiz_style == "poll" else "poll"
     rows: Rows = [
         [
-            (t("btn_time"), render.callback(CB_SET, "menu", "time")),
-            (t("btn_days"), render.callback(CB_SET, "menu", "days")),
-            (t("btn_tz"), render.callback(CB_SET, "menu", "tz")),
+            (t("btn_time"), callbacks.settings_menu("time")),
+            (t("btn_days"), callbacks.settings_menu("days")),
+            (t("btn_tz"), callbacks.settings_menu("tz")),
         ],
-        [(t("btn_style"), render.callback(CB_SET, "style", other_style))],
+        [(t("btn_style"), callbacks.settings_change("style", other_style))],
         [
-            (t("btn_per_session"), render.callback(CB_SET, "menu", "per")),
-            (t("btn_limits"), render.callback(CB_SET, "menu", "limits")),
+            (t("btn_per_session"), callbacks.settings_menu("per")),
+            (t("btn_limits"), callbacks.settings_menu("limits")),
         ],
         [
             (
                 t("btn_confidence"),
-                render.callback(CB_SET, "conf", "off" if view.confidence_prompt else "on"),
+                callbacks.settings_change("conf", "off" if view.confidence_prompt else "on"),
             )
         ],
     ]
     if len(catalog) > 1:
-        rows[1].insert(0, (t("btn_course"), render.callback(CB_SET, "menu", "course")))
+        rows[1].insert(0, (t("btn_course"), callbacks.settings_menu("course")))
     return render.keyboard(rows)
 
 
@@ -166,7 +162,7 @@ def _menu(
             [
                 (
                     _mark(c.title[:50], c.id == view.course_id),
-                    render.callback(CB_SET, "course", c.id),
+                    callbacks.settings_change("course", c.id),
                 )
             ]
             for c in catalog
@@ -174,7 +170,7 @@ def _menu(
         return t("ask_course"), _tail(rows, typed=None, label="", back=True)
     if what == "per":
         row = [
-            (_mark(str(n), n == view.questions_per_session), render.callback(CB_SET, "per", n))
+            (_mark(str(n), n == view.questions_per_session), callbacks.settings_change("per", n))
             for n in study.PER_SESSION_CHOICES
         ]
         return t("ask_per_session"), _tail([row], typed=None, label="", back=True)
@@ -182,14 +178,14 @@ def _menu(
         new = [
             (
                 _mark(t("limit_new_btn", n=n), n == view.new_per_day),
-                render.callback(CB_SET, "new", n),
+                callbacks.settings_change("new", n),
             )
             for n in study.NEW_PER_DAY_CHOICES
         ]
         rev = [
             (
                 _mark(t("limit_rev_btn", n=n), n == view.reviews_per_day),
-                render.callback(CB_SET, "rev", n),
+                callbacks.settings_change("rev", n),
             )
             for n in study.REVIEWS_PER_DAY_CHOICES
         ]
@@ -303,7 +299,7 @@ async def settings_button(update: Update, context: TutorContext) -> None:
     who = who_of(update)
     if query is None or who is None:
         return
-    _, action, value = [*(query.data or "").split(":", 2), "", ""][:3]
+    action, value = context.button["action"], context.button.get("value", "")
     if not await is_admin(context, who):
         await query.answer(t("admin_only"))
         return
@@ -331,9 +327,6 @@ async def settings_button(update: Update, context: TutorContext) -> None:
             return
         await query.answer()
         await say(context, who.chat_id, t(f"type_{value}"))
-        return
-    if action not in _CHANGES:
-        await query.answer(t("button_expired"))
         return
     if action == "time" and re.fullmatch(r"\d{4}", value):
         value = f"{value[:2]}:{value[2:]}"
@@ -480,9 +473,7 @@ async def reset_command(update: Update, context: TutorContext) -> None:
         context,
         who.chat_id,
         t("reset_confirm", course=render.esc(course.title)),
-        markup=_confirm(
-            render.callback(CB_RESET, "yes", course.id), render.callback(CB_RESET, "no")
-        ),
+        markup=_confirm(callbacks.reset_yes(course.id), callbacks.reset_no()),
     )
 
 
@@ -492,15 +483,15 @@ async def reset_button(update: Update, context: TutorContext) -> None:
     who = who_of(update)
     if query is None or who is None:
         return
-    parts = (query.data or "").split(":")
+    course_id = context.button.get("course_id")
     if not await is_admin(context, who):
         await query.answer(t("admin_only"))
         return
-    if parts == [CB_RESET, "no"]:
+    if course_id is None:  # callbacks.RESET_NO
         await query.answer()
         await _edit(context, query, t("cancelled"))
         return
-    course = context.catalog.course(parts[2]) if len(parts) == 3 and parts[1] == "yes" else None
+    course = context.catalog.course(course_id)
     out = (
         await study.reset_course(
             context.db,
@@ -531,7 +522,7 @@ async def forgetme_command(update: Update, context: TutorContext) -> None:
         context,
         who.chat_id,
         t("forget_confirm"),
-        markup=_confirm(render.callback(CB_FORGET, "yes"), render.callback(CB_FORGET, "no")),
+        markup=_confirm(callbacks.forget("yes"), callbacks.forget("no")),
     )
 
 
@@ -541,20 +532,11 @@ async def forget_button(update: Update, context: TutorContext) -> None:
     who = who_of(update)
     if query is None or who is None:
         return
-    data = query.data or ""
-    if (
-        who.chat_kind != "private"
-        or who.chat_id != who.user_id
-        or data
-        not in {
-            f"{CB_FORGET}:yes",
-            f"{CB_FORGET}:no",
-        }
-    ):
+    if who.chat_kind != "private" or who.chat_id != who.user_id:
         await query.answer(t("button_expired"))
         return
     await query.answer()
-    if data.endswith(":no"):
+    if context.button["choice"] == "no":
         await _edit(context, query, t("cancelled"))
         return
     out = await study.forget_member(context.db, user_id=who.user_id)
@@ -581,9 +563,19 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         _command("next", next_command),
         _command("reset", reset_command),
         _command("forgetme", forgetme_command),
-        CallbackQueryHandler(settings_button, pattern=rf"^{CB_SET}:"),
-        CallbackQueryHandler(reset_button, pattern=rf"^{CB_RESET}:"),
-        CallbackQueryHandler(forget_button, pattern=rf"^{CB_FORGET}:"),
+        *(
+            CallbackQueryHandler(settings_button, pattern=pattern)
+            for pattern in (
+                callbacks.SETTINGS_MENU,
+                callbacks.SETTINGS_BACK,
+                callbacks.SETTINGS_TYPE,
+                callbacks.SETTINGS_CHANGE,
+                callbacks.SETTINGS_NUMBER,
+            )
+        ),
+        CallbackQueryHandler(reset_button, pattern=callbacks.RESET_YES),
+        CallbackQueryHandler(reset_button, pattern=callbacks.RESET_NO),
+        CallbackQueryHandler(forget_button, pattern=callbacks.FORGET_CHOICE),
         # Private free text: a typed setting when one is awaited, otherwise the free-text hint
         # (PTB stops at the first matching handler of a group, so this one answers both).
         MessageHandler(_PRIVATE_TEXT, receive_text),

@@ -18,15 +18,13 @@ from bot.study import learning, reviews
 from bot.study import progress as progress_uc
 from bot.study.learning import AnswerOutcome, Who
 from bot.study.progress import ProgressOut
-from bot.tg import render, send
+from bot.tg import callbacks, render, send
 from bot.tg.context import TutorContext
 from bot.tg.handlers.common import command_args, say, who_of
 from bot.tg.texts import t
 
 log = logging.getLogger(__name__)
 
-CB_SESSION = "rv"  # rv:next:<purpose>:<answered>
-CB_CONFIDENCE = "cf"  # cf:sure:<sent> | cf:guess:<sent>
 MAX_STUDY_MINUTES = 30
 BAR_WIDTH = 10
 
@@ -158,12 +156,7 @@ async def next_in_session(update: Update, context: TutorContext) -> None:
     """rv:next:<purpose>:<answered>: the next question of a planned session."""
     query = update.callback_query
     who = who_of(update)
-    parts = (query.data or "").split(":")
-    try:
-        purpose, answered = parts[2], int(parts[3])
-    except (IndexError, ValueError):
-        await query.answer(t("button_expired"))
-        return
+    purpose, answered = context.button["purpose"], int(context.button["answered"])
     if purpose not in reviews.SESSION_PURPOSES or who is None:
         await query.answer(t("button_expired"))
         return
@@ -176,8 +169,8 @@ def confidence_buttons(outcome: AnswerOutcome) -> list[tuple[str, str]]:
     if not outcome.extras.get("confidence_prompt"):
         return []
     return [
-        (t("srs_sure_btn"), render.callback(CB_CONFIDENCE, "sure", outcome.sent_id)),
-        (t("srs_guessed_btn"), render.callback(CB_CONFIDENCE, "guess", outcome.sent_id)),
+        (t("srs_sure_btn"), callbacks.confidence("sure", outcome.sent_id)),
+        (t("srs_guessed_btn"), callbacks.confidence("guess", outcome.sent_id)),
     ]
 
 
@@ -187,7 +180,7 @@ def session_next_button(outcome: AnswerOutcome) -> tuple[str, str] | None:
         return None
     if outcome.session_index >= outcome.per_session:
         return None
-    data = render.callback(CB_SESSION, "next", outcome.purpose, outcome.session_index)
+    data = callbacks.session_next(outcome.purpose, outcome.session_index)
     return t("next_question_btn"), data
 
 
@@ -195,13 +188,8 @@ async def confidence(update: Update, context: TutorContext) -> None:
     """cf:sure:<sent> keeps the rating; cf:guess:<sent> re-rates the review as Hard."""
     query = update.callback_query
     who = who_of(update)
-    parts = (query.data or "").split(":")
-    try:
-        action, sent_id = parts[1], int(parts[2])
-    except (IndexError, ValueError):
-        await query.answer(t("button_expired"))
-        return
-    if action not in {"sure", "guess"} or who is None:
+    action, sent_id = context.button["choice"], int(context.button["sent_id"])
+    if who is None:
         await query.answer(t("button_expired"))
         return
     key = await reviews.rate_confidence(
@@ -342,6 +330,6 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         CommandHandler("examdate", examdate, filters=new_message),
         # Groups have their own /progress (the groups feature); this one is the learner's.
         CommandHandler("progress", progress, filters=new_message & filters.ChatType.PRIVATE),
-        CallbackQueryHandler(next_in_session, pattern=rf"^{CB_SESSION}:next:"),
-        CallbackQueryHandler(confidence, pattern=rf"^{CB_CONFIDENCE}:"),
+        CallbackQueryHandler(next_in_session, pattern=callbacks.SESSION_NEXT),
+        CallbackQueryHandler(confidence, pattern=callbacks.CONFIDENCE_RATE),
     ]

@@ -92,7 +92,7 @@ async def choose_course(update: Update, context: TutorContext) -> None:
     """A course button was pressed."""
     query = update.callback_query
     who = who_of(update)
-    course_id = (query.data or "").split(":", 1)[-1]
+    course_id = context.button["course_id"]
     if who.is_group and not await settings.is_admin(context, who):
         await query.answer(t("admin_only"))
         return
