@@ -16,7 +16,7 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
     && pip install --no-cache-dir -c requirements.lock -r /tmp/runtime.txt \
     && rm /tmp/runtime.txt
 
-COPY README.md ./
+COPY README.md LICENSE CHANGELOG.md SECURITY.md setup.py MANIFEST.in ./
 COPY bot/ bot/
 COPY lessons/ lessons/
 RUN pip install --no-cache-dir --no-deps . \
