@@ -125,8 +125,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         configure_logging(_playground_level(settings), token=None)
         return _playground(settings, db=None, script=None)
-    configure_logging(settings.log_level, token=settings.bot_token)
-    return run_bot(settings)
+    configure_logging(settings.log_level, token=settings.bot_token, log_format=settings.log_format)
+    from bot.ops.errorreport import flush_error_reporting, init_error_reporting
+
+    init_error_reporting(settings)
+    try:
+        return run_bot(settings)
+    finally:
+        flush_error_reporting()
 
 
 def _interactive() -> bool:
@@ -180,6 +186,9 @@ def run_bot(settings: Settings) -> int:
         app.bot_data.extras[jobs.LOCK_KEY] = lock  # jobs.install reuses the held lock
         try:
             _serve(app, settings, ALLOWED_UPDATES)
+        except startup.StartupError as exc:  # raised in post_init, e.g. HEALTH_PORT taken
+            print(f"tutorbot: {exc}", file=sys.stderr)
+            return 2
         except TelegramError as exc:  # e.g. Telegram went away between the check and the start
             print(f"tutorbot: stopped: {startup.first_line(exc)}", file=sys.stderr)
             return 1

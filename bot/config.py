@@ -44,6 +44,11 @@ class Settings:
     startup_retries: int = 5
     startup_backoff: float = 2.0
     startup_timeout: float = 10.0
+    health_port: int | None = None  # off unless HEALTH_PORT is set
+    health_listen: str = "127.0.0.1"
+    log_format: str = "text"
+    sentry_dsn: str | None = None
+    sentry_environment: str | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -204,6 +209,16 @@ def load_settings(
                 raise ConfigError(
                     f"ADMIN_USER_IDS: expected comma-separated numeric user ids, got {part!r}"
                 ) from None
+    health_raw = env.get("HEALTH_PORT", "").strip()
+    health_port = int(_number(env, "HEALTH_PORT", 0, low=0)) if health_raw else None
+    if health_port is not None and health_port > 65535:
+        raise ConfigError(f"HEALTH_PORT: must be at most 65535, got {health_port}")
+    log_format = (env.get("LOG_FORMAT", "").strip() or "text").lower()
+    if log_format not in ("text", "json"):
+        raise ConfigError(f"LOG_FORMAT: expected text or json, got {log_format!r}")
+    sentry_dsn = env.get("SENTRY_DSN", "").strip() or None
+    if sentry_dsn is not None and not re.match(r"^https?://[^@/\s]+@[^/\s]+/\S+$", sentry_dsn):
+        raise ConfigError("SENTRY_DSN: expected https://<key>@<host>/<project> (from Sentry)")
     heartbeat = env.get("HEARTBEAT_FILE", "").strip()
     lessons_raw = env.get("LESSONS_DIR", "").strip()
     return Settings(
@@ -226,4 +241,9 @@ def load_settings(
         startup_retries=int(_number(env, "STARTUP_RETRIES", 5, low=1)),
         startup_backoff=_number(env, "STARTUP_BACKOFF_SECONDS", 2.0, low=0),
         startup_timeout=_number(env, "STARTUP_TIMEOUT_SECONDS", 10.0, low=0.05),
+        health_port=health_port,
+        health_listen=env.get("HEALTH_LISTEN", "").strip() or "127.0.0.1",
+        log_format=log_format,
+        sentry_dsn=sentry_dsn,
+        sentry_environment=env.get("SENTRY_ENVIRONMENT", "").strip() or None,
     )

@@ -65,6 +65,7 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self.writes_in_flight = 0  # write transactions open or waiting (the metrics read it)
         self._read_engine = (
             engine.execution_options(**{_READ_ONLY: True}) if self.dialect == "sqlite" else engine
         )
@@ -82,8 +83,15 @@ class Database:
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncSession]:
         """Open a write transaction that commits on exit (rolls back on error)."""
-        async with AsyncSession(self.engine, expire_on_commit=False) as session, session.begin():
-            yield session
+        self.writes_in_flight += 1
+        try:
+            async with (
+                AsyncSession(self.engine, expire_on_commit=False) as session,
+                session.begin(),
+            ):
+                yield session
+        finally:
+            self.writes_in_flight -= 1
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

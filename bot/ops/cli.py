@@ -30,7 +30,14 @@ from bot.study import ops
 def register(subparsers: Any) -> None:
     """Add the operator subcommands to the main parser's subparsers."""
     p = subparsers.add_parser(
-        "healthcheck", help="exit 0 when the delivery tick's heartbeat is fresh (Docker)"
+        "healthcheck",
+        help="exit 0 when the bot is healthy: asks /healthz when HEALTH_PORT is set, else "
+        "checks the delivery tick's heartbeat file (Docker HEALTHCHECK)",
+    )
+    p.add_argument(
+        "--ready",
+        action="store_true",
+        help="ask /readyz instead (database, Telegram and tick); needs HEALTH_PORT",
     )
     p.add_argument(
         "--max-age",
@@ -156,6 +163,15 @@ def cmd_healthcheck(args: argparse.Namespace) -> int:
         settings = _settings(args)
     except ConfigError as exc:
         _err(f"unhealthy: {exc}")
+        return 1
+    if settings.health_port is not None:
+        verdict = health.probe_endpoint(
+            health.endpoint_url(settings.health_listen, settings.health_port, ready=args.ready)
+        )
+        (_out if verdict.ok else _err)(verdict.message)
+        return 0 if verdict.ok else 1
+    if args.ready:
+        _err("unhealthy: --ready needs the health endpoint: set HEALTH_PORT")
         return 1
     max_age = (
         args.max_age if args.max_age is not None else health.default_max_age(settings.tick_seconds)

@@ -85,6 +85,7 @@ class TickReport:
     duplicates: int = 0
     messages: int = 0
     batches: int = 0
+    floods: int = 0  # 429 answers met
 
     def count(self, status: str) -> None:
         """Count one finished delivery."""
@@ -357,6 +358,7 @@ class Deliverer:
             message = await outgoing.send(self.bot, run.chat_id)
         except RetryAfter as exc:
             seconds = retry_after_seconds(exc)
+            self._report.floods += 1
             self.pacer.pause(self._now_s() + seconds / self.limits.time_scale)
             log.warning(
                 "429 from Telegram (chat %s): pausing all sends for %g s", run.chat_id, seconds

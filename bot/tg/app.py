@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from telegram import (
@@ -33,8 +34,9 @@ from bot.config import Settings
 from bot.content.loader import load_catalog
 from bot.content.schema import Catalog
 from bot.db.engine import Database
+from bot.ops.startup import StartupError
 from bot.study import updates
-from bot.tg import callbacks, jobs
+from bot.tg import callbacks, jobs, monitoring
 from bot.tg.context import BotData, TutorApp, TutorContext
 from bot.tg.handlers import errors, exam, fallback, groups, lesson, ops, quiz, settings, srs, start
 
@@ -112,21 +114,22 @@ def build_application(
         ApplicationBuilder()
         .token(settings.bot_token or "123456:PLAYGROUND")
         .base_url(settings.base_url)
+        .application_class(monitoring.TutorApplication)
         .context_types(ContextTypes(context=TutorContext, bot_data=BotData))
         .post_init(_post_init)
         .post_stop(jobs.stop_drain)
         .post_shutdown(_post_shutdown)
     )
-    if request is not None:
-        builder = builder.request(request).get_updates_request(request)
-    else:
-        builder = builder.request(HTTPXRequest(connection_pool_size=64)).get_updates_request(
-            HTTPXRequest(read_timeout=40)
-        )
+    # getUpdates goes through a tracker: readiness needs to know Telegram still answers.
+    tracker = monitoring.TrackingRequest(request or HTTPXRequest(read_timeout=40))
+    builder = builder.request(request or HTTPXRequest(connection_pool_size=64))
+    builder = builder.get_updates_request(tracker)
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=2))  # type: ignore[arg-type]
     app: TutorApp = builder.build()
+    tracker.app = app
     app.bot_data.settings = settings
+    app.bot_data.vitals.mode = "webhook" if settings.webhook_url else "polling"
     app.bot_data.clock = clock
     app.bot_data.catalog = catalog or Catalog(courses=())
     app.bot_data.db = database
@@ -213,14 +216,33 @@ async def _drop_duplicates(update: Update, context: TutorContext) -> None:
 async def _post_init(app: TutorApp) -> None:
     """Open and migrate the database, load the courses, publish commands, start the jobs."""
     data = app.bot_data
+    try:  # first: a taken port fails the start before anything is opened
+        data.health_server = monitoring.start_health_server(app)
+    except OSError as exc:
+        settings = data.settings
+        raise StartupError(
+            f"HEALTH_PORT={settings.health_port}: cannot listen on "
+            f"{settings.health_listen}:{settings.health_port}: {exc.strerror or exc}"
+        ) from None
     if data.db is None:
         data.db = Database.from_url(data.settings.database_url)
     await data.db.migrate()
     if not data.catalog.courses:
         data.catalog = load_catalog(data.settings.lessons_dir)
     await _publish_command_menus(app)
+    data.vitals.started_at = time.time()
+    db = data.db
+    data.metrics.watch_writer_queue(lambda: db.writes_in_flight)
     if data.extras.get("start_jobs", True):
         jobs.install(app)
+        if data.vitals.mode == "webhook" and app.job_queue is not None:
+            app.job_queue.run_repeating(
+                monitoring.webhook_check,
+                interval=monitoring.WEBHOOK_CHECK_SECONDS,
+                first=1,
+                name="webhook-check",
+                job_kwargs=jobs.JOB_KWARGS,
+            )
 
 
 async def _publish_command_menus(app: TutorApp) -> None:
@@ -233,6 +255,9 @@ async def _publish_command_menus(app: TutorApp) -> None:
 
 
 async def _post_shutdown(app: TutorApp) -> None:
+    if app.bot_data.health_server is not None:
+        await app.bot_data.health_server.stop()
+        app.bot_data.health_server = None
     await jobs.stop_drain(app)  # in case post_stop did not run (tests, errors at start-up)
     jobs.shutdown(app)  # release the delivery lock
     if app.bot_data.db is not None:

@@ -13,6 +13,8 @@ from bot.clock import Clock, utcnow
 from bot.config import Settings
 from bot.content.schema import Catalog
 from bot.db.engine import Database
+from bot.ops.healthserver import HealthServer
+from bot.ops.metrics import Metrics, Vitals
 
 
 @dataclass
@@ -24,6 +26,9 @@ class BotData:
     clock: Clock = utcnow
     db: Database | None = None
     rng: random.Random = field(default_factory=random.Random)
+    metrics: Metrics = field(default_factory=Metrics)
+    vitals: Vitals = field(default_factory=Vitals)
+    health_server: HealthServer | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
 

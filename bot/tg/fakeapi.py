@@ -145,6 +145,8 @@ class FakeBotAPI(BaseRequest):
         self._poll_ids = itertools.count(first_poll_id)  # a restarted fake must not reuse ids
         self._poll_prefix = f"poll-{secrets.token_hex(3)}"  # unique across fakes, as in Telegram
         self._file_ids = itertools.count(1)
+        self.webhook_url = ""
+        self.webhook_error: tuple[int, str] | None = None  # getWebhookInfo's last error
 
     # -- BaseRequest ---------------------------------------------------------------------------
     @property
@@ -370,6 +372,16 @@ class FakeBotAPI(BaseRequest):
 
     def _api_deleteWebhook(self, p: dict[str, Any]) -> Any:
         return True
+
+    def _api_getUpdates(self, p: dict[str, Any]) -> Any:
+        return []  # updates are fed to process_update directly
+
+    def _api_getWebhookInfo(self, p: dict[str, Any]) -> Any:
+        info: dict[str, Any] = {"url": self.webhook_url, "has_custom_certificate": False}
+        info["pending_update_count"] = 0
+        if self.webhook_error is not None:
+            info["last_error_date"], info["last_error_message"] = self.webhook_error
+        return info
 
     def _api_sendChatAction(self, p: dict[str, Any]) -> Any:
         return True

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +15,7 @@ from telegram.constants import ParseMode
 
 from bot.db.lease import DeliveryLock, acquire_delivery_lock
 from bot.scheduling.pacing import PacingLimits
-from bot.scheduling.tick import Deliverer, Outgoing, Parcel, Sleep
+from bot.scheduling.tick import Deliverer, Outgoing, Parcel, Sleep, TickReport
 from bot.study import delivery, learning, updates
 from bot.study.delivery import Claimed
 from bot.tg import send
@@ -185,10 +186,24 @@ async def delivery_tick(context: TutorContext) -> None:
     running: asyncio.Task[Any] | None = extras.get(DRAIN_KEY)
     if running is not None and not running.done():
         return
-    deliverer = deliverer_of(context.application)  # type: ignore[arg-type]
-    task = asyncio.create_task(deliverer.tick(), name="delivery-drain")
+    app: TutorApp = context.application  # type: ignore[assignment]
+    task = asyncio.create_task(measured_tick(app), name="delivery-drain")
     task.add_done_callback(_report_drain)
     extras[DRAIN_KEY] = task
+
+
+async def measured_tick(app: TutorApp) -> TickReport:
+    """Run one delivery tick; count its outcomes and its duration in the metrics."""
+    metrics = app.bot_data.metrics
+    started = time.perf_counter()
+    report = await deliverer_of(app).tick()
+    metrics.tick_seconds.observe(time.perf_counter() - started)
+    for status in ("sent", "retry", "failed", "dead", "skipped", "lost"):
+        if count := getattr(report, status):
+            metrics.deliveries.labels(status=status).inc(count)
+    if report.floods:
+        metrics.flood_waits.inc(report.floods)
+    return report
 
 
 def _report_drain(task: asyncio.Task[Any]) -> None:

@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 
+from bot.tg import monitoring
 from bot.tg.context import TutorContext
 from bot.tg.texts import t
 
@@ -28,6 +29,12 @@ async def _allow_retry(context: TutorContext, update_id: int) -> None:
 async def error_handler(update: object, context: TutorContext) -> None:
     """Log what failed where; apologise to the user; keep serving everybody else."""
     error = context.error
+    if monitoring.is_polling_error(update, error):  # getUpdates failed: one warning, not a wall
+        if context.bot_data.vitals.telegram_failures == 0:  # the tracker has not seen it
+            app = context.application
+            monitoring.telegram_failed(app, monitoring.describe(error))  # type: ignore[arg-type]
+        return
+    context.bot_data.metrics.update_errors.inc()
     update_id = update.update_id if isinstance(update, Update) else None
     chat = update.effective_chat if isinstance(update, Update) else None
     # A poll answer carries no chat: the voter's private chat is where we can say sorry.

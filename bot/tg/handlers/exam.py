@@ -17,7 +17,7 @@ from bot.study import exam as exam_uc
 from bot.study import learning
 from bot.study.exam import ExamQuestion, ExamResultOut, ExamStep, Miss
 from bot.study.learning import AnswerOutcome
-from bot.tg import callbacks, render
+from bot.tg import callbacks, monitoring, render
 from bot.tg.context import TutorContext
 from bot.tg.handlers import quiz
 from bot.tg.handlers.common import command_args, say, who_of
@@ -247,6 +247,7 @@ async def exam_button(update: Update, context: TutorContext) -> None:
     if outcome.already_answered or outcome.exam_id is None:
         await query.answer(t("already_answered"))
         return
+    monitoring.count_answer(context, via="exam", correct=outcome.correct)
     marks = letters(len(outcome.option_order))
     await query.answer(t("exam_saved", letters=", ".join(marks[i] for i in sorted(chosen))))
     if query.message is not None:

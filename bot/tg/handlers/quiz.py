@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 
 from bot.study import learning
 from bot.study.learning import AnswerOutcome, QuestionOut, Who
-from bot.tg import render, send
+from bot.tg import monitoring, render, send
 from bot.tg.context import TutorContext
 from bot.tg.handlers.common import say, who_of
 from bot.tg.texts import t
@@ -91,6 +91,7 @@ async def receive_poll_answer(update: Update, context: TutorContext) -> None:
     )
     if outcome is None or outcome.already_answered or outcome.question is None:
         return
+    monitoring.count_answer(context, via="poll", correct=outcome.correct)
     await after_answer(context, outcome, include_explanation=False)
 
 
@@ -170,6 +171,7 @@ async def answer_button(update: Update, context: TutorContext) -> None:
     if outcome.already_answered or outcome.question is None:
         await query.answer(t("already_answered"))
         return
+    monitoring.count_answer(context, via="button", correct=outcome.correct)
     if outcome.is_group or outcome.exam_id is not None:
         await query.answer(
             t("answer_right") if outcome.correct else _short_wrong(outcome), show_alert=False

@@ -1,0 +1,203 @@
+"""`tutorbot run` as a process, over HTTP: JSON logs with update ids, readiness, polling errors.
+
+A small Bot API server on 127.0.0.1 answers getUpdates (one /help, then nothing) and can be
+switched to 502 Bad Gateway, as an unreachable Telegram looks behind a proxy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.botkit import MINI
+
+TOKEN = "123456:LIVE-test_token"
+CHAT = 4242
+
+
+class LiveAPI:
+    """The state behind the HTTP handler: pending updates, failure switch, calls seen."""
+
+    def __init__(self) -> None:
+        self.pending: list[dict[str, Any]] = []
+        self.failing = False
+        self.calls: list[str] = []
+        self.lock = threading.Lock()
+
+    def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        with self.lock:
+            self.calls.append(method)
+            if method == "getUpdates" and self.failing:
+                return 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}
+            if method == "getMe":
+                user = {"id": 1, "is_bot": True, "first_name": "T", "username": "tutor_bot"}
+                return 200, {"ok": True, "result": user}
+            if method == "getUpdates":
+                offset = int(params.get("offset") or 0)
+                ready = [u for u in self.pending if u["update_id"] >= offset]
+                self.pending = ready
+                return 200, {"ok": True, "result": ready}
+            if method == "sendMessage":
+                chat = {"id": int(params["chat_id"]), "type": "private", "first_name": "L"}
+                message = {"message_id": 7, "date": int(time.time()), "chat": chat, "text": "x"}
+                return 200, {"ok": True, "result": message}
+            return 200, {"ok": True, "result": True}
+
+
+def _handler(api: LiveAPI) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            kind = self.headers.get("Content-Type", "")
+            params: dict[str, Any] = {}
+            if raw and "json" in kind:
+                params = json.loads(raw)
+            elif raw:
+                from urllib.parse import parse_qsl
+
+                params = dict(parse_qsl(raw.decode()))
+            method = self.path.rsplit("/", 1)[-1]
+            if method == "getUpdates" and not api.pending and not api.failing:
+                time.sleep(0.2)  # a short long-poll
+            status, body = api.answer(method, params)
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return Handler
+
+
+@pytest.fixture
+def live_api() -> Iterator[tuple[LiveAPI, str]]:
+    api = LiveAPI()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(api))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield api, f"http://127.0.0.1:{server.server_address[1]}/bot"
+    server.shutdown()
+    server.server_close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(predicate: Any, *, seconds: float, what: str) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def readyz(port: int) -> tuple[int, dict[str, Any]]:
+    try:
+        answer = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+    except httpx.HTTPError:
+        return 0, {}
+    return answer.status_code, answer.json()
+
+
+def help_update(update_id: int) -> dict[str, Any]:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": 1,
+            "date": int(time.time()),
+            "chat": {"id": CHAT, "type": "private", "first_name": "Live"},
+            "from": {"id": CHAT, "is_bot": False, "first_name": "Live"},
+            "text": "/help",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+        },
+    }
+
+
+def test_a_running_bot_logs_json_and_reports_telegram_going_away(
+    tmp_path: Path, live_api: tuple[LiveAPI, str]
+) -> None:
+    api, base_url = live_api
+    api.pending.append(help_update(500))
+    port = free_port()
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_BASE_URL": base_url,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        "LESSONS_DIR": str(MINI),
+        "LOG_FORMAT": "json",
+        "LOG_LEVEL": "INFO",
+        "HEALTH_PORT": str(port),
+        "TICK_SECONDS": "0.5",
+        "STARTUP_RETRIES": "1",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _, body = wait_for(lambda: (r := readyz(port))[0] == 200 and r, seconds=30, what="ready")
+        assert body["checks"]["telegram"]["ok"] is True
+        wait_for(lambda: "sendMessage" in api.calls, seconds=10, what="the /help answer")
+
+        api.failing = True  # Telegram goes away
+        _, body = wait_for(
+            lambda: (r := readyz(port))[0] == 503 and r, seconds=30, what="not ready"
+        )
+        assert "HTTP 502" in body["checks"]["telegram"]["detail"]
+        assert body["checks"]["database"]["ok"] is True
+        failures_seen = api.calls.count("getUpdates")
+        wait_for(
+            lambda: api.calls.count("getUpdates") >= failures_seen + 2, seconds=30, what="retries"
+        )
+
+        api.failing = False  # and comes back
+        wait_for(lambda: readyz(port)[0] == 200, seconds=40, what="ready again")
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err[-2000:]
+    assert TOKEN not in out + err
+    lines = [json.loads(line) for line in err.splitlines() if line.strip()]  # every line is JSON
+    assert all({"time", "level", "logger", "message"} <= set(x) for x in lines)
+
+    # The /help update: its log line carries the update id and the chat id.
+    [handled] = [x for x in lines if x["logger"] == "bot.updates" and x.get("update_id") == 500]
+    assert handled["chat_id"] == CHAT
+    assert "command /help" in handled["message"]
+
+    # Telegram going away: one WARNING with the cause, none of "update None ... failed".
+    unreachable = [x for x in lines if "Telegram unreachable" in x["message"]]
+    assert len(unreachable) == 1, unreachable
+    assert unreachable[0]["level"] == "WARNING"
+    assert "Bad Gateway" in unreachable[0]["message"] or "502" in unreachable[0]["message"]
+    assert not [x for x in lines if x["level"] in ("ERROR", "CRITICAL")], lines
+    assert not [x for x in lines if "update None" in x["message"]]
+    assert [x for x in lines if "Telegram answers again" in x["message"]]
