@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import __version__
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings, webhook_path_warning
 from bot.logs import configure_logging
 
 log = logging.getLogger(__name__)
@@ -200,6 +200,8 @@ def _serve(app: Any, settings: Settings, allowed_updates: list[str]) -> None:
     """Block in PTB's polling or webhook loop until a stop signal."""
     if settings.webhook_url:
         secret = settings.effective_webhook_secret()  # the same on every instance
+        if (note := webhook_path_warning(settings)) is not None:
+            log.warning("%s", note)
         log.info(
             "starting webhook on %s:%s/%s",
             settings.webhook_listen,

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/tutorbot.db"
@@ -69,6 +70,20 @@ class Settings:
             return self.heartbeat_file
         db_file = sqlite_path(self.database_url)
         return (db_file.parent if db_file else self.data_dir) / "heartbeat"
+
+
+def webhook_path_warning(settings: Settings) -> str | None:
+    """Say when WEBHOOK_URL's path differs from WEBHOOK_PATH (the proxy must then rewrite it)."""
+    if not settings.webhook_url:
+        return None
+    public = urlsplit(settings.webhook_url).path.strip("/")
+    if public == settings.webhook_path:
+        return None
+    own = settings.webhook_path
+    return (
+        f"WEBHOOK_URL's path /{public} differs from WEBHOOK_PATH=/{own}: the bot listens on "
+        f"/{own}, so your reverse proxy must rewrite /{public} to it"
+    )
 
 
 def bundled_lessons() -> Path:

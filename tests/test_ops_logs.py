@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, load_settings, webhook_path_warning
 from bot.logs import NOISY, bind_update, configure_logging, unbind_update
 from tests.botkit import ADA, running_bot
 
@@ -189,3 +189,22 @@ def test_no_dsn_means_no_error_reporting(tmp_path: Path) -> None:
     from bot.ops.errorreport import init_error_reporting
 
     assert init_error_reporting(load_settings({}, dotenv=None, cwd=tmp_path)) is False
+
+
+@pytest.mark.parametrize(
+    ("url", "path", "warned"),
+    [
+        ("https://bot.example.org/telegram", "", False),  # WEBHOOK_PATH defaults to telegram
+        ("https://bot.example.org/hook/", "hook", False),
+        ("https://bot.example.org/tg/abc", "telegram", True),
+        ("https://bot.example.org", "telegram", True),
+    ],
+)
+def test_a_webhook_url_path_other_than_webhook_path_is_named(
+    url: str, path: str, warned: bool, tmp_path: Path
+) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": url, "WEBHOOK_PATH": path}
+    note = webhook_path_warning(load_settings(env, dotenv=None, cwd=tmp_path))
+    assert (note is not None) is warned
+    if note is not None:
+        assert "your reverse proxy must rewrite" in note
