@@ -196,9 +196,9 @@ async def fanout(
     )
     from bench.tick import COURSE
     from bot.scheduling.pacing import PacingLimits
-    from bot.scheduling.tick import Outgoing, Parcel
     from bot.study.delivery import Claimed
     from bot.tg import jobs
+    from bot.tg.deliverer import Outgoing, Parcel
 
     with scratch_dir("fanout") as folder:
         url = sqlite_url(folder, "fanout.db")
@@ -277,7 +277,7 @@ async def fanout(
         scale,
         elapsed,
         report.retry,
-        "bot.scheduling.tick.Deliverer.tick (claim_due, Pacer, record_results)"
+        "bot.tg.deliverer.Deliverer.tick (claim_due, Pacer, record_results)"
         + (
             " with the bot's composer (delivery.prepare)"
             if real_content

@@ -443,7 +443,7 @@ def profile_notes(details: dict[str, Any]) -> list[str]:
             f"ratio {lx['fanout_rate_ratio']} with a mark per delivery, "
             f"{lm['fanout_rate_ratio']} with `mark_batch=25` (both {lx['fanout_429']} / "
             f"{lm['fanout_429']} x 429). Proposed for `bot/tg/jobs.py` / "
-            "`bot/scheduling/tick.py`: mark in batches (or in a background task), and prepare "
+            "`bot/tg/deliverer.py`: mark in batches (or in a background task), and prepare "
             "deliveries in a producer task a few seconds ahead so the dispatcher never awaits "
             "the database between two slots.",
             "",

@@ -65,7 +65,7 @@ async def run_bot(url: str) -> dict[str, Any]:
                 app, limits=PacingLimits(time_scale=10.0), heartbeat_path=None
             )
             report = await deliverer.tick()  # claim, prepare, send (paced), mark
-            claimed, path = report.claimed, "bot.scheduling.tick.Deliverer.tick"
+            claimed, path = report.claimed, "bot.tg.deliverer.Deliverer.tick"
         except ImportError:
             claimed = await bench_claim(db, clock(), 100)
             for i in range(claimed):  # the fallback claim returns a count: send that many

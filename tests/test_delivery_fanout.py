@@ -20,9 +20,9 @@ from telegram import Bot, Message, Poll
 from bot.clock import FakeClock
 from bot.db.models import Chat, Schedule
 from bot.scheduling.pacing import PacingLimits
-from bot.scheduling.tick import Outgoing, Parcel
 from bot.study.delivery import Claimed
 from bot.tg import jobs
+from bot.tg.deliverer import Outgoing, Parcel
 from bot.tg.fakeapi import Call, FloodLimits
 from tests.botkit import running_bot
 

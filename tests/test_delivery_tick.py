@@ -23,11 +23,11 @@ from bot.db.models import (
     SentQuestion,
 )
 from bot.scheduling.pacing import PacingLimits
-from bot.scheduling.tick import Deliverer
 from bot.study import delivery
 from bot.study.schedules import reschedule
 from bot.tg import jobs
 from bot.tg.context import TutorContext
+from bot.tg.deliverer import Deliverer
 from bot.tg.fakeapi import (
     BLOCKED,
     CHAT_NOT_FOUND,

@@ -15,11 +15,11 @@ from telegram.constants import ParseMode
 
 from bot.db.lease import DeliveryLock, acquire_delivery_lock
 from bot.scheduling.pacing import PacingLimits
-from bot.scheduling.tick import Deliverer, Outgoing, Parcel, Sleep, TickReport
 from bot.study import delivery, learning, updates
 from bot.study.delivery import Claimed
 from bot.tg import send
 from bot.tg.context import TutorApp, TutorContext
+from bot.tg.deliverer import Deliverer, Outgoing, Parcel, Sleep, TickReport
 from bot.tg.texts import t
 
 log = logging.getLogger(__name__)

@@ -107,6 +107,59 @@ def is_chat_gone(exc: TelegramError) -> bool:
     return isinstance(exc, BadRequest) and "chat not found" in exc.message.lower()
 
 
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What to do about a send that failed (see `classify`)."""
+
+    action: str  # "retry", "failed", "dead", "give_up" (a later message), "resend" (new chat id)
+    note: str
+    retry_in: timedelta | None = None  # for "retry": None means the usual backoff
+    pause_s: float = 0.0  # pause every send for this long (a 429)
+    new_chat_id: int | None = None  # the group became this supergroup
+    chat_gone: bool = False  # deactivate the chat
+    unexpected: bool = False  # not a Telegram error: a bug, logged with its traceback
+
+
+def classify(exc: BaseException, *, index: int, attempts: int, migrated: bool) -> Decision:
+    """Decide what a failed send means, from the error, the message's place and the attempts.
+
+    A later message of a delivery (index > 0) is never retried alone: the delivery counts as
+    sent, since its first message went. A 429 pauses every send, then the slot is retried at
+    `retry_after` (given up after MAX_FLOOD_RETRIES attempts); a group that became a supergroup
+    is sent once more at its new id; a blocked bot or a vanished chat stops the chat's
+    deliveries; network errors and 5xx are retried with backoff up to MAX_ATTEMPTS.
+    """
+    first = index == 0
+    if isinstance(exc, RetryAfter):
+        seconds = retry_after_seconds(exc)
+        if not first:
+            return Decision("give_up", "429", pause_s=seconds)
+        if attempts >= MAX_FLOOD_RETRIES:
+            return Decision("failed", f"429 on {attempts} attempts", pause_s=seconds)
+        return Decision(
+            "retry",
+            f"429: retry after {seconds:g} s",
+            retry_in=timedelta(seconds=seconds),
+            pause_s=seconds,
+        )
+    if isinstance(exc, ChatMigrated):
+        new_id = int(exc.new_chat_id)
+        if not first or migrated:
+            return Decision("give_up", f"chat migrated to {new_id}", new_chat_id=new_id)
+        return Decision("resend", f"chat migrated to {new_id}", new_chat_id=new_id)
+    if isinstance(exc, Forbidden | BadRequest):
+        if is_chat_gone(exc):
+            return Decision("dead", exc.message, chat_gone=True)
+        return Decision("failed" if first else "give_up", exc.message)
+    if isinstance(exc, NetworkError):  # TimedOut, 5xx, connection trouble (BadRequest is above)
+        if not first:
+            return Decision("give_up", exc.message)
+        if attempts >= MAX_ATTEMPTS:
+            return Decision("failed", exc.message)
+        return Decision("retry", exc.message)
+    return Decision("failed" if first else "give_up", repr(exc), unexpected=True)
+
+
 @dataclass(eq=False)
 class _Run:
     """One claimed delivery on its way out."""
@@ -351,94 +404,69 @@ class Deliverer:
 
     # -- one message ------------------------------------------------------------------------------
     async def _send(self, run: _Run, index: int) -> None:
-        """Send one message of a delivery and decide what its outcome means."""
+        """Send one message of a delivery and act on what `classify` makes of the outcome."""
         outgoing = run.parcel.messages[index]
-        claim = run.claim
         try:
             message = await outgoing.send(self.bot, run.chat_id)
-        except RetryAfter as exc:
-            seconds = retry_after_seconds(exc)
-            self._report.floods += 1
-            self.pacer.pause(self._now_s() + seconds / self.limits.time_scale)
-            log.warning(
-                "429 from Telegram (chat %s): pausing all sends for %g s", run.chat_id, seconds
+        except Exception as exc:
+            decision = classify(
+                exc, index=index, attempts=run.claim.attempts, migrated=run.migrated
             )
-            if index > 0:
-                await self._give_up(run, index, f"{outgoing.label}: 429")
-            elif claim.attempts >= MAX_FLOOD_RETRIES:
-                await self._finish(run, "failed", error=f"429 on {claim.attempts} attempts")
-            else:
-                await self._finish(
-                    run,
-                    "retry",
-                    retry_at=self.clock() + timedelta(seconds=seconds),
-                    error=f"429: retry after {seconds:g} s",
-                )
-        except ChatMigrated as exc:
-            new_id = int(exc.new_chat_id)
-            await delivery.migrate_chat(
-                self.db, old_chat_id=run.chat_id, new_chat_id=new_id, now=self.clock()
-            )
-            if index > 0 or run.migrated:
-                await self._give_up(run, index, f"{outgoing.label}: chat migrated to {new_id}")
-            else:
-                log.info("chat %s became %s: sending there", run.chat_id, new_id)
-                run.migrated = True
-                run.chat_id = new_id
-                run.fired.discard(index)
-                self._requeue.append((run, index, self._now_s()))
-        except (Forbidden, BadRequest) as exc:
-            if is_chat_gone(exc):
-                log.info("chat %s is gone (%s): its deliveries stop", run.chat_id, exc.message)
-                await chats.deactivate(self.db, chat_id=run.chat_id, now=self.clock())
-                await self._finish(run, "dead", error=exc.message)
-            elif index > 0:
-                await self._give_up(run, index, f"{outgoing.label}: {exc.message}")
-            else:
-                log.error(
-                    "delivery %s to chat %s refused: %s",
-                    claim.delivery_id,
-                    run.chat_id,
-                    exc.message,
-                )
-                await self._finish(run, "failed", error=exc.message)
-        except NetworkError as exc:  # TimedOut, 5xx, connection trouble (BadRequest is above)
-            if index > 0:
-                await self._give_up(run, index, f"{outgoing.label}: {exc.message}")
-            elif claim.attempts >= MAX_ATTEMPTS:
-                log.error(
-                    "delivery %s to chat %s failed after %d attempts: %s",
-                    claim.delivery_id,
-                    run.chat_id,
-                    claim.attempts,
-                    exc.message,
-                )
-                await self._finish(run, "failed", error=exc.message)
-            else:
-                await self._finish(
-                    run,
-                    "retry",
-                    retry_at=self.clock() + backoff(claim.attempts),
-                    error=exc.message,
-                )
-        except Exception as exc:  # a bug must not stop the other deliveries
-            log.exception(
-                "delivery %s to chat %s: unexpected error", claim.delivery_id, run.chat_id
-            )
-            if index > 0:
-                await self._give_up(run, index, f"{outgoing.label}: {exc!r}")
-            else:
-                await self._finish(run, "failed", error=repr(exc))
+            await self._apply(run, index, decision, exc)
         else:
             self._report.messages += 1
             if index == 0:
                 run.message_id = message.message_id
             run.done = index + 1
-            run.busy = False
             if run.done == len(run.parcel.messages):
                 await self._finish(run, "sent")
         finally:
             run.busy = False
+
+    async def _apply(self, run: _Run, index: int, decision: Decision, exc: Exception) -> None:
+        """Carry out a decision about a failed send."""
+        claim, label = run.claim, run.parcel.messages[index].label
+        if decision.pause_s:
+            self._report.floods += 1
+            self.pacer.pause(self._now_s() + decision.pause_s / self.limits.time_scale)
+            log.warning(
+                "429 from Telegram (chat %s): pausing all sends for %g s",
+                run.chat_id,
+                decision.pause_s,
+            )
+        if decision.new_chat_id is not None:
+            await delivery.migrate_chat(
+                self.db,
+                old_chat_id=run.chat_id,
+                new_chat_id=decision.new_chat_id,
+                now=self.clock(),
+            )
+        if decision.chat_gone:
+            log.info("chat %s is gone (%s): its deliveries stop", run.chat_id, decision.note)
+            await chats.deactivate(self.db, chat_id=run.chat_id, now=self.clock())
+        if decision.action == "resend":
+            log.info("chat %s became %s: sending there", run.chat_id, decision.new_chat_id)
+            assert decision.new_chat_id is not None
+            run.migrated, run.chat_id = True, decision.new_chat_id
+            run.fired.discard(index)
+            self._requeue.append((run, index, self._now_s()))
+        elif decision.action == "give_up":
+            await self._give_up(run, index, f"{label}: {decision.note}")
+        elif decision.action == "retry":
+            retry_at = self.clock() + (decision.retry_in or backoff(claim.attempts))
+            await self._finish(run, "retry", retry_at=retry_at, error=decision.note)
+        else:  # "failed" or "dead"
+            if decision.action == "failed":
+                log.error(
+                    "delivery %s to chat %s failed after %d attempt%s: %s",
+                    claim.delivery_id,
+                    run.chat_id,
+                    claim.attempts,
+                    "" if claim.attempts == 1 else "s",
+                    decision.note,
+                    exc_info=exc if decision.unexpected else None,
+                )
+            await self._finish(run, decision.action, error=decision.note)
 
     async def _give_up(self, run: _Run, index: int, note: str) -> None:
         """Drop a later message; the delivery still counts as sent (its first message went)."""
