@@ -15,8 +15,8 @@ from telegram.error import RetryAfter
 
 from bot.config import Settings
 from bot.db.engine import Database
+from bot.playground.fakeapi import FakeBotAPI, FloodLimits
 from bot.tg.app import build_application
-from bot.tg.fakeapi import FakeBotAPI, FloodLimits
 
 OVERALL_PER_S = 30
 GROUP_PER_MIN = 20

@@ -35,8 +35,8 @@ async def run_bot(url: str) -> dict[str, Any]:
     from bench.tick import bench_claim
     from bot.config import Settings
     from bot.db.engine import Database
+    from bot.playground.fakeapi import FakeBotAPI
     from bot.tg.app import build_application
-    from bot.tg.fakeapi import FakeBotAPI
 
     origin = time.monotonic()
 

@@ -34,11 +34,11 @@ from bot.config import Settings
 from bot.content.schema import Catalog, Question
 from bot.db.engine import Database
 from bot.db.models import Answer, Chat, SentQuestion
+from bot.playground.fakeapi import FakeBotAPI
+from bot.playground.fakeupdates import FakeUser, UpdateFactory
 from bot.quiz import engine
 from bot.tg.app import build_application
 from bot.tg.context import TutorApp
-from bot.tg.fakeapi import FakeBotAPI
-from bot.tg.fakeupdates import FakeUser, UpdateFactory
 
 NOW = T0 + timedelta(minutes=5)
 FIRST_USER = 20_000_000

@@ -235,7 +235,7 @@ def _playground_level(settings: Settings) -> str:
 
 
 def _playground(settings: Settings, *, db: Path | None, script: Path | None) -> int:
-    from bot.playground import run_playground
+    from bot.playground.console import run_playground
 
     db_path = db or settings.data_dir / "playground.db"
     db_path.parent.mkdir(parents=True, exist_ok=True)

@@ -17,10 +17,10 @@ from bot.config import Settings
 from bot.content.loader import load_catalog
 from bot.content.schema import Catalog
 from bot.db.engine import Database
+from bot.playground.fakeapi import FakeBotAPI
+from bot.playground.fakeupdates import FakeUser, UpdateFactory
 from bot.tg.app import build_application
 from bot.tg.context import TutorApp
-from bot.tg.fakeapi import FakeBotAPI
-from bot.tg.fakeupdates import FakeUser, UpdateFactory
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI = FIXTURES / "courses"

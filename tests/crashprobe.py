@@ -29,9 +29,9 @@ from bot.clock import FakeClock
 from bot.content.loader import load_catalog
 from bot.db.engine import Database
 from bot.db.models import Chat, Delivery, Member, Schedule
+from bot.playground.fakeapi import Call, FakeBotAPI
 from bot.tg import jobs
 from bot.tg.app import build_application
-from bot.tg.fakeapi import Call, FakeBotAPI
 from tests.botkit import MINI, make_settings
 
 SLOT = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)  # every seeded chat is due at this slot

@@ -19,11 +19,11 @@ from telegram import Bot, Message, Poll
 
 from bot.clock import FakeClock
 from bot.db.models import Chat, Schedule
+from bot.playground.fakeapi import Call, FloodLimits
 from bot.scheduling.pacing import PacingLimits
 from bot.study.delivery import Claimed
 from bot.tg import jobs
 from bot.tg.deliverer import Outgoing, Parcel
-from bot.tg.fakeapi import Call, FloodLimits
 from tests.botkit import running_bot
 
 SCALE = 10.0  # one Telegram second lasts 0.1 s of the fake clock

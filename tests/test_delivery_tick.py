@@ -22,13 +22,7 @@ from bot.db.models import (
     Schedule,
     SentQuestion,
 )
-from bot.scheduling.pacing import PacingLimits
-from bot.study import delivery
-from bot.study.schedules import reschedule
-from bot.tg import jobs
-from bot.tg.context import TutorContext
-from bot.tg.deliverer import Deliverer
-from bot.tg.fakeapi import (
+from bot.playground.fakeapi import (
     BLOCKED,
     CHAT_NOT_FOUND,
     SERVER_ERROR,
@@ -36,6 +30,12 @@ from bot.tg.fakeapi import (
     flood,
     migrated,
 )
+from bot.scheduling.pacing import PacingLimits
+from bot.study import delivery
+from bot.study.schedules import reschedule
+from bot.tg import jobs
+from bot.tg.context import TutorContext
+from bot.tg.deliverer import Deliverer
 from tests.botkit import ADA, BOB, BotRig, running_bot
 
 T8 = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)  # Monday 08:00 UTC

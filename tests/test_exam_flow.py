@@ -11,9 +11,9 @@ from sqlmodel import select
 from bot.content.loader import load_catalog
 from bot.content.schema import ExamSettings
 from bot.db.models import Card, ExamRun, SentQuestion
+from bot.playground.fakeupdates import FakeUser
 from bot.quiz.engine import to_displayed
 from bot.tg.context import TutorContext
-from bot.tg.fakeupdates import FakeUser
 from bot.tg.handlers import exam as exam_handlers
 from tests.botkit import ADA, BOB, MINI, BotRig, running_bot
 from tests.test_srs_flow import make_catalog

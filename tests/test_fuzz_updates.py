@@ -33,8 +33,8 @@ from bot.db.models import (
     ReviewLog,
     SentQuestion,
 )
+from bot.playground.fakeupdates import FakeUser
 from bot.tg.context import TutorContext
-from bot.tg.fakeupdates import FakeUser
 from tests.botkit import ADA, BOB, BotRig, running_bot
 from tests.test_security_injection import telegram_html_problems
 

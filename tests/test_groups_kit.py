@@ -9,8 +9,8 @@ from telegram import Update
 
 from bot.db import repo
 from bot.db.models import Answer, Chat, Member, Schedule
+from bot.playground.fakeupdates import FakeUser, chat_json, member_status
 from bot.tg.context import TutorContext
-from bot.tg.fakeupdates import FakeUser, chat_json, member_status
 from bot.tg.handlers import groups
 from tests.botkit import ADA, BotRig
 

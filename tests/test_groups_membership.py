@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from bot.db.models import Chat, Membership, Schedule
-from bot.tg.fakeapi import migrated
+from bot.playground.fakeapi import migrated
 from tests.botkit import ADA, BOB, running_bot
 from tests.test_groups_kit import (
     GROUP,

@@ -10,8 +10,8 @@ from sqlmodel import select
 
 from bot.db import repo
 from bot.db.models import Card, Chat, SentQuestion
-from bot.tg.fakeapi import BLOCKED
-from bot.tg.fakeupdates import FakeUser
+from bot.playground.fakeapi import BLOCKED
+from bot.playground.fakeupdates import FakeUser
 from tests.botkit import ADA, BOB, running_bot
 from tests.test_groups_kit import (
     CAROL,

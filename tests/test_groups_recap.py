@@ -9,8 +9,8 @@ from pathlib import Path
 from sqlmodel import select
 
 from bot.db.models import Delivery, SentQuestion
+from bot.playground.fakeapi import KICKED
 from bot.study import groups as study
-from bot.tg.fakeapi import KICKED
 from bot.tg.handlers import groups
 from tests.botkit import ADA, BOB, running_bot
 from tests.test_groups_kit import (

@@ -10,10 +10,10 @@ from sqlmodel import select
 
 from bot.db import repo
 from bot.db.models import Delivery, Schedule
+from bot.playground.fakeapi import BLOCKED, migrated
 from bot.study import learning, schedules
 from bot.study.learning import LessonOut
 from bot.tg import send
-from bot.tg.fakeapi import BLOCKED, migrated
 from bot.tg.handlers import groups
 from tests.botkit import ADA, BOB, running_bot
 from tests.test_groups_kit import (

@@ -152,7 +152,7 @@ async def test_export_json_for_one_chat(
 async def test_export_counts_lessons_done_and_defuses_formulas(
     tmp_path: Path, env: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bot.tg.fakeupdates import FakeUser
+    from bot.playground.fakeupdates import FakeUser
 
     eve = FakeUser(103, "=HYPERLINK(1)", None)
     async with running_bot(tmp_path) as rig:

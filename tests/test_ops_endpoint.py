@@ -24,8 +24,8 @@ from bot.ops.metrics import (
     readiness,
     telegram_check,
 )
+from bot.playground.fakeapi import SERVER_ERROR
 from bot.tg import jobs
-from bot.tg.fakeapi import SERVER_ERROR
 from tests.botkit import ADA, BotRig, running_bot
 
 NOW = 1_800_000_000.0

@@ -10,8 +10,8 @@ from typing import Any
 from sqlmodel import select
 
 from bot.db.models import QuestionReport, SentQuestion
+from bot.playground.fakeupdates import FakeUser
 from bot.study import ops
-from bot.tg.fakeupdates import FakeUser
 from bot.tg.handlers import ops as ops_handlers
 from tests.botkit import ADA, BOB, BotRig
 from tests.botkit import running_bot as _running_bot

@@ -14,8 +14,8 @@ from bot.config import Settings
 from bot.content.loader import load_catalog
 from bot.content.schema import Catalog, ContentErrors
 from bot.db.lease import acquire_delivery_lock
-from bot.playground import Choice, Screen, run_playground
-from bot.tg.fakeapi import Call, FakeBotAPI
+from bot.playground.console import Choice, Screen, run_playground
+from bot.playground.fakeapi import Call, FakeBotAPI
 from tests.botkit import MINI, REAL_LESSONS
 
 Step = str | Callable[[str], str]

@@ -14,8 +14,8 @@ from bot.cli import main
 from bot.db.engine import Database
 from bot.db.models import Delivery, KeyValue, PausedQuestion, QuestionReport
 from bot.ops.dbcopy import tables
-from bot.tg.fakeapi import FakeBotAPI
-from bot.tg.fakeupdates import FakeUser
+from bot.playground.fakeapi import FakeBotAPI
+from bot.playground.fakeupdates import FakeUser
 from tests.botkit import T0, running_bot
 from tests.pg import populate, running_pg_bot
 

@@ -13,8 +13,8 @@ from sqlmodel import select
 
 from bot.clock import FakeClock
 from bot.db.models import Delivery
+from bot.playground.fakeapi import FakeBotAPI
 from bot.tg import jobs
-from bot.tg.fakeapi import FakeBotAPI
 from tests.pg import running_pg_bot
 from tests.test_delivery_tick import add_chat, fake_sleep
 

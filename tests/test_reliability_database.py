@@ -20,7 +20,7 @@ from sqlmodel import select
 
 from bot.db import engine as db_engine
 from bot.db.models import Answer, Card, Member, ProcessedUpdate, ReviewLog, StudyDay
-from bot.tg.fakeupdates import FakeUser
+from bot.playground.fakeupdates import FakeUser
 from bot.tg.texts import t
 from tests.botkit import ADA, BOB, BotRig, running_bot
 

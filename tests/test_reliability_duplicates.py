@@ -9,7 +9,7 @@ from sqlmodel import select
 from telegram import Update
 
 from bot.db.models import ALL_TABLES, Answer, Chat, ProcessedUpdate, SentQuestion
-from bot.tg.fakeapi import Call
+from bot.playground.fakeapi import Call
 from tests.botkit import ADA, BotRig, running_bot
 
 

@@ -19,10 +19,10 @@ from telegram.error import TimedOut
 
 from bot.clock import FakeClock
 from bot.db.models import Answer, Chat, Delivery, Member, Schedule
+from bot.playground.fakeapi import BLOCKED, CHAT_NOT_FOUND, SERVER_ERROR, FakeBotAPI, Fault, flood
+from bot.playground.fakeupdates import FakeUser
 from bot.study.schedules import reschedule
 from bot.tg import jobs
-from bot.tg.fakeapi import BLOCKED, CHAT_NOT_FOUND, SERVER_ERROR, FakeBotAPI, Fault, flood
-from bot.tg.fakeupdates import FakeUser
 from bot.tg.texts import t
 from tests.botkit import ADA, BOB, BotRig, running_bot
 

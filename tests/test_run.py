@@ -20,8 +20,8 @@ import pytest
 from bot import cli
 from bot.config import derived_webhook_secret
 from bot.db.lease import acquire_delivery_lock
+from bot.playground.fakeapi import Call, FakeBotAPI
 from bot.tg.app import ALLOWED_UPDATES, build_application
-from bot.tg.fakeapi import Call, FakeBotAPI
 from bot.tg.jobs import LOCK_KEY
 from tests.botkit import MINI, make_settings
 
@@ -215,7 +215,7 @@ def test_run_without_a_token_starts_the_playground(
         seen.update(kwargs)
         return 0
 
-    monkeypatch.setattr("bot.playground.run_playground", fake_playground)
+    monkeypatch.setattr("bot.playground.console.run_playground", fake_playground)
     monkeypatch.setattr("bot.cli._interactive", lambda: True)  # a person at a terminal
     monkeypatch.chdir(tmp_path)
     (tmp_path / "data").mkdir()  # a project folder: data stays in ./data

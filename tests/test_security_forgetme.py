@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import select
 
 from bot.db.models import ALL_TABLES, Answer, Chat, Member, SentQuestion
-from bot.tg.fakeupdates import FakeUser
+from bot.playground.fakeupdates import FakeUser
 from bot.tg.texts import t
 from tests.botkit import BOB, BotRig, running_bot
 from tests.test_groups_kit import GROUP, ask_group, ready_group, right, wrong

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from bot.db.models import Chat, Member, QuestionReport, Schedule
-from bot.tg.fakeupdates import FakeUser
+from bot.playground.fakeupdates import FakeUser
 from tests.botkit import running_bot
 from tests.test_groups_kit import member_change
 

@@ -24,8 +24,8 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.clock import FakeClock
 from bot.logs import NOISY, configure_logging
+from bot.playground.fakeapi import FakeBotAPI, error_body
 from bot.tg import jobs
-from bot.tg.fakeapi import FakeBotAPI, error_body
 from tests.botkit import ADA, BOB, T0, running_bot
 
 TOKEN = "7012345678:AAHsecretSECRETsecret_0123456789-abcdE"

@@ -19,8 +19,8 @@ from bot.content.schema import (
     QuestionType,
 )
 from bot.db.models import Answer, Card, Chat, Confusion, ReviewLog, SentQuestion
+from bot.playground.fakeupdates import FakeUser
 from bot.srs import review as srs
-from bot.tg.fakeupdates import FakeUser
 from tests.botkit import ADA, BOB, BotRig, running_bot
 
 # --- helpers shared by the SRS, progress, exam and 30-day tests --------------------------------

@@ -117,7 +117,7 @@ async def test_a_voter_who_blocked_the_bot_is_deactivated_when_feedback_fails(
     tmp_path: Path,
 ) -> None:
     from bot.db.models import Chat, Member
-    from bot.tg.fakeapi import BLOCKED
+    from bot.playground.fakeapi import BLOCKED
 
     async with running_bot(tmp_path) as rig:
         await rig.say(ADA, "/start")

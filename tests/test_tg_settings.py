@@ -31,7 +31,7 @@ from bot.db.models import (
     SentQuestion,
     StudyDay,
 )
-from bot.tg.fakeupdates import FakeUser
+from bot.playground.fakeupdates import FakeUser
 from bot.tg.texts import t
 from tests.botkit import ADA, BOB, MINI, BotRig, running_bot
 

@@ -21,11 +21,11 @@ from bot.content.loader import load_catalog
 from bot.content.markup import strip_html
 from bot.content.schema import Catalog, ContentErrors
 from bot.db.lease import AlreadyRunning, DeliveryLock, acquire_delivery_lock
+from bot.playground.fakeapi import Call, FakeBotAPI
+from bot.playground.fakeupdates import FakeUser, UpdateFactory
 from bot.tg import jobs
 from bot.tg.app import build_application
 from bot.tg.context import TutorApp
-from bot.tg.fakeapi import Call, FakeBotAPI
-from bot.tg.fakeupdates import FakeUser, UpdateFactory
 
 DEFAULT_DB = Path("data/playground.db")
 YOU = FakeUser(1, "You")

@@ -19,7 +19,7 @@ from typing import Any
 from telegram.request import BaseRequest, RequestData
 
 from bot.clock import Clock, utcnow
-from bot.tg.fakeupdates import member_status
+from bot.playground.fakeupdates import member_status
 
 BOT_USER = {
     "id": 999000,
