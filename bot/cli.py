@@ -157,7 +157,6 @@ def run_bot(settings: Settings) -> int:
 
     from bot.db.lease import AlreadyRunning, acquire_delivery_lock
     from bot.ops import startup
-    from bot.tg import jobs
     from bot.tg.app import ALLOWED_UPDATES, build_application
 
     try:
@@ -183,7 +182,7 @@ def run_bot(settings: Settings) -> int:
             return 1
         log.info("connected to Telegram as %s", me)
         app = build_application(settings, catalog=catalog)
-        app.bot_data.extras[jobs.LOCK_KEY] = lock  # jobs.install reuses the held lock
+        app.bot_data.delivery_lock = lock  # jobs.install reuses the held lock
         try:
             _serve(app, settings, ALLOWED_UPDATES)
         except startup.StartupError as exc:  # raised in post_init, e.g. HEALTH_PORT taken

@@ -169,13 +169,13 @@ async def test_due_chat_gets_lesson_then_first_question_and_is_rescheduled(
 async def test_the_job_callback_runs_the_tick(tmp_path: Path) -> None:
     async with running_bot(tmp_path, clock=FakeClock(T8 - timedelta(hours=1))) as rig:
         await add_chat(rig, ADA.id)
-        rig.app.bot_data.extras[jobs.DELIVERER_KEY] = deliverer(rig, tmp_path)
+        rig.app.bot_data.deliverer = deliverer(rig, tmp_path)
         rig.clock.set(T8 + timedelta(seconds=3))
         context = TutorContext(rig.app)
         await jobs.delivery_tick(context)  # the job hands the drain to a task and returns
-        drain = rig.app.bot_data.extras[jobs.DRAIN_KEY]
+        drain = rig.app.bot_data.drain
         await jobs.delivery_tick(context)  # still draining: no second drain
-        assert rig.app.bot_data.extras[jobs.DRAIN_KEY] is drain
+        assert rig.app.bot_data.drain is drain
         await drain
         assert sends_to(rig, ADA.id) == ["sendMessage", "sendPoll"]
 
@@ -188,12 +188,12 @@ async def test_stopping_the_bot_cancels_a_running_drain(tmp_path: Path) -> None:
         first_send = asyncio.Event()
         rig.api.listeners.append(lambda call: first_send.set())
 
-        rig.app.bot_data.extras[jobs.DELIVERER_KEY] = jobs.make_deliverer(
+        rig.app.bot_data.deliverer = jobs.make_deliverer(
             rig.app, sleep=fake_sleep(rig.clock), heartbeat_path=tmp_path / "heartbeat"
         )
         rig.clock.set(T8 + timedelta(seconds=3))
         await jobs.delivery_tick(TutorContext(rig.app))
-        drain = rig.app.bot_data.extras[jobs.DRAIN_KEY]
+        drain = rig.app.bot_data.drain
         await first_send.wait()  # the drain is under way
         await jobs.stop_drain(rig.app)
         assert drain.cancelled()
@@ -509,7 +509,8 @@ async def test_install_registers_one_tick_under_the_lock(tmp_path: Path) -> None
         assert len(rig.app.job_queue.get_jobs_by_name("housekeeping")) == 1
         assert tick.job.misfire_grace_time is None and tick.job.max_instances == 1
         assert tick.job.coalesce is True
-        assert rig.app.bot_data.extras[jobs.LOCK_KEY].held
+        assert rig.app.bot_data.delivery_lock is not None
+        assert rig.app.bot_data.delivery_lock.held
         async with running_bot(tmp_path) as other:  # a second app on the same database
             from bot.db.lease import AlreadyRunning
 
@@ -517,7 +518,7 @@ async def test_install_registers_one_tick_under_the_lock(tmp_path: Path) -> None
                 jobs.install(other.app)
             assert not other.app.job_queue.get_jobs_by_name(jobs.TICK_JOB)
         jobs.shutdown(rig.app)
-        assert jobs.LOCK_KEY not in rig.app.bot_data.extras
+        assert rig.app.bot_data.delivery_lock is None
 
 
 async def test_a_crash_right_after_the_claim_loses_nothing(tmp_path: Path) -> None:

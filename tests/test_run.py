@@ -22,7 +22,6 @@ from bot.config import derived_webhook_secret
 from bot.db.lease import acquire_delivery_lock
 from bot.playground.fakeapi import Call, FakeBotAPI
 from bot.tg.app import ALLOWED_UPDATES, build_application
-from bot.tg.jobs import LOCK_KEY
 from tests.botkit import MINI, make_settings
 
 SECRET = "s3cret-token_1"
@@ -124,7 +123,7 @@ class FakeApp:
 
     def run_polling(self, **kwargs: Any) -> None:
         self.polling = kwargs
-        self.lock_held_while_running = self.bot_data.extras[LOCK_KEY].held
+        self.lock_held_while_running = self.bot_data.delivery_lock.held
 
     def run_webhook(self, **kwargs: Any) -> None:
         self.webhook = kwargs
@@ -159,7 +158,7 @@ def test_run_with_a_token_polls_without_dropping_updates(fake_app: FakeApp) -> N
     assert fake_app.polling == {"allowed_updates": ALLOWED_UPDATES, "drop_pending_updates": False}
     assert fake_app.webhook is None
     assert fake_app.lock_held_while_running  # handed to the jobs, released after the run
-    assert not fake_app.bot_data.extras[LOCK_KEY].held
+    assert not fake_app.bot_data.delivery_lock.held
 
 
 def test_a_second_run_on_the_same_database_refuses_to_start(

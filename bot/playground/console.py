@@ -23,7 +23,6 @@ from bot.content.schema import Catalog, ContentErrors
 from bot.db.lease import AlreadyRunning, DeliveryLock, acquire_delivery_lock
 from bot.playground.fakeapi import Call, FakeBotAPI
 from bot.playground.fakeupdates import FakeUser, UpdateFactory
-from bot.tg import jobs
 from bot.tg.app import build_application
 from bot.tg.context import TutorApp
 
@@ -309,7 +308,7 @@ async def _chat(
         settings, request=api, catalog=catalog, rate_limiter=False, start_jobs=lock is not None
     )
     if lock is not None:
-        app.bot_data.extras[jobs.LOCK_KEY] = lock  # jobs.install reuses the held lock
+        app.bot_data.delivery_lock = lock  # jobs.install reuses the held lock
     interactive = _is_tty(input_stream)
     async with app:
         await app.post_init(app)  # type: ignore[misc]

@@ -133,7 +133,7 @@ def build_application(
     app.bot_data.clock = clock
     app.bot_data.catalog = catalog or Catalog(courses=())
     app.bot_data.db = database
-    app.bot_data.extras["start_jobs"] = start_jobs
+    app.bot_data.start_jobs = start_jobs
 
     # -2: a press without data matches every CallbackQueryHandler (PTB): expire it here.
     app.add_handler(TypeHandler(Update, _refuse_empty_buttons), group=-2)
@@ -233,7 +233,7 @@ async def _post_init(app: TutorApp) -> None:
     data.vitals.started_at = time.time()
     db = data.db
     data.metrics.watch_writer_queue(lambda: db.writes_in_flight)
-    if data.extras.get("start_jobs", True):
+    if data.start_jobs:
         jobs.install(app)
         if data.vitals.mode == "webhook" and app.job_queue is not None:
             app.job_queue.run_repeating(

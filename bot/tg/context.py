@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,8 +14,10 @@ from bot.clock import Clock, utcnow
 from bot.config import Settings
 from bot.content.schema import Catalog
 from bot.db.engine import Database
+from bot.db.lease import DeliveryLock
 from bot.ops.healthserver import HealthServer
 from bot.ops.metrics import Metrics, Vitals
+from bot.tg.deliverer import Deliverer
 
 
 @dataclass
@@ -29,16 +32,15 @@ class BotData:
     metrics: Metrics = field(default_factory=Metrics)
     vitals: Vitals = field(default_factory=Vitals)
     health_server: HealthServer | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    start_jobs: bool = True  # False in tests that drive the jobs themselves
+    delivery_lock: DeliveryLock | None = None  # held while this process delivers (SQLite)
+    deliverer: Deliverer | None = None  # built on first use (jobs.deliverer_of)
+    drain: asyncio.Task[Any] | None = None  # the delivery drain in flight
+    admin_cache: dict[tuple[int, int], tuple[bool, datetime]] = field(default_factory=dict)
 
 
 class TutorContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
     """Callback context with typed access to our services."""
-
-    @property
-    def services(self) -> BotData:
-        """Return the shared services."""
-        return self.bot_data
 
     @property
     def db(self) -> Database:

@@ -13,7 +13,7 @@ from typing import Any
 from telegram import Bot, Message
 from telegram.constants import ParseMode
 
-from bot.db.lease import DeliveryLock, acquire_delivery_lock
+from bot.db.lease import acquire_delivery_lock
 from bot.scheduling.pacing import PacingLimits
 from bot.study import delivery, learning, updates
 from bot.study.delivery import Claimed
@@ -26,9 +26,6 @@ log = logging.getLogger(__name__)
 
 JOB_KWARGS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 TICK_JOB = "delivery-tick"
-DELIVERER_KEY = "deliverer"
-LOCK_KEY = "delivery_lock"
-DRAIN_KEY = "delivery_drain"
 
 
 def install(app: TutorApp) -> None:
@@ -52,9 +49,9 @@ def install(app: TutorApp) -> None:
     if queue.get_jobs_by_name(TICK_JOB):
         return
     settings = app.bot_data.settings
-    lock: DeliveryLock | None = app.bot_data.extras.get(LOCK_KEY)
+    lock = app.bot_data.delivery_lock
     if lock is None or not lock.held:
-        app.bot_data.extras[LOCK_KEY] = acquire_delivery_lock(settings)
+        app.bot_data.delivery_lock = acquire_delivery_lock(settings)
     queue.run_repeating(
         delivery_tick,
         interval=settings.tick_seconds,
@@ -84,7 +81,7 @@ def install(app: TutorApp) -> None:
 
 def shutdown(app: TutorApp) -> None:
     """Release the delivery lock (call from post_shutdown; process exit releases it too)."""
-    lock: DeliveryLock | None = app.bot_data.extras.pop(LOCK_KEY, None)
+    lock, app.bot_data.delivery_lock = app.bot_data.delivery_lock, None
     if lock is not None:
         lock.release()
 
@@ -167,9 +164,9 @@ def make_deliverer(
 
 def deliverer_of(app: TutorApp) -> Deliverer:
     """Return the application's Deliverer (built on first use)."""
-    deliverer: Deliverer | None = app.bot_data.extras.get(DELIVERER_KEY)
+    deliverer = app.bot_data.deliverer
     if deliverer is None:
-        deliverer = app.bot_data.extras[DELIVERER_KEY] = make_deliverer(app)
+        deliverer = app.bot_data.deliverer = make_deliverer(app)
     return deliverer
 
 
@@ -182,14 +179,13 @@ async def delivery_tick(context: TutorContext) -> None:
     newly due rows itself). `stop_drain` cancels it when the bot stops, as a crash would:
     deliveries never started are retried on the next start, the few in flight are "lost".
     """
-    extras = context.bot_data.extras
-    running: asyncio.Task[Any] | None = extras.get(DRAIN_KEY)
+    running = context.bot_data.drain
     if running is not None and not running.done():
         return
     app: TutorApp = context.application  # type: ignore[assignment]
     task = asyncio.create_task(measured_tick(app), name="delivery-drain")
     task.add_done_callback(_report_drain)
-    extras[DRAIN_KEY] = task
+    context.bot_data.drain = task
 
 
 async def measured_tick(app: TutorApp) -> TickReport:
@@ -213,7 +209,7 @@ def _report_drain(task: asyncio.Task[Any]) -> None:
 
 async def stop_drain(app: TutorApp) -> None:
     """Cancel a running delivery drain (call when the bot stops)."""
-    task: asyncio.Task[Any] | None = app.bot_data.extras.pop(DRAIN_KEY, None)
+    task, app.bot_data.drain = app.bot_data.drain, None
     if task is None or task.done():
         return
     task.cancel()

@@ -143,7 +143,7 @@ async def exam(update: Update, context: TutorContext) -> None:
         user_id=who.user_id,
         size=size,
         now=context.now(),
-        rng=context.services.rng,
+        rng=context.bot_data.rng,
     )
     if start.previous is not None:
         await send_step(context, who.chat_id, start.previous)
@@ -178,7 +178,7 @@ async def after_exam_answer(context: TutorContext, outcome: AnswerOutcome) -> No
         exam_id=outcome.exam_id,
         sent_id=outcome.sent_id,
         now=context.now(),
-        rng=context.services.rng,
+        rng=context.bot_data.rng,
     )
     await send_step(context, outcome.chat_id, step)
 
@@ -207,7 +207,7 @@ async def exam_button(update: Update, context: TutorContext) -> None:
             exam_id=ident,
             user_id=who.user_id,
             now=context.now(),
-            rng=context.services.rng,
+            rng=context.bot_data.rng,
         )
         if step is None:
             await say(context, who.chat_id, t("exam_gone"))

@@ -99,7 +99,7 @@ async def bot_membership(update: Update, context: TutorContext) -> None:
         kind=chat.type,
         title=chat.title,
         added_by=added_by,
-        default_tz=context.services.settings.default_timezone,
+        default_tz=context.bot_data.settings.default_timezone,
         now=now,
     )
     if not out.is_group:
@@ -193,7 +193,7 @@ async def start_in_group(update: Update, context: TutorContext) -> None:
         context.catalog,
         who=who,
         course_arg=args[0] if args else None,
-        default_tz=context.services.settings.default_timezone,
+        default_tz=context.bot_data.settings.default_timezone,
         now=now,
     )
     if outcome.unknown_course:
@@ -412,7 +412,7 @@ async def recap(update: Update, context: TutorContext) -> None:
     if await _refuse_unless_admin(update, context, who):
         return
     now = context.now()
-    default_tz = context.services.settings.default_timezone
+    default_tz = context.bot_data.settings.default_timezone
     if args[0].lower() == "off":
         await study.set_recap(
             context.db, who=who, day=None, at=None, default_tz=default_tz, now=now

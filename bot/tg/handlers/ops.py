@@ -81,7 +81,7 @@ def stats_text(stats: Stats) -> str:
 async def stats(update: Update, context: TutorContext) -> None:
     """/stats: operator figures for ADMIN_USER_IDS in a private chat; a hint for everyone else."""
     user, chat = update.effective_user, update.effective_chat
-    allowed = context.services.settings.admin_user_ids
+    allowed = context.bot_data.settings.admin_user_ids
     if user is None or chat is None or chat.type != "private" or user.id not in allowed:
         await fallback.unknown_command(update, context)
         return

@@ -34,7 +34,7 @@ async def send_next_question(
         user_id=None if who.is_group else who.user_id,
         purpose=purpose,
         now=context.now(),
-        rng=context.services.rng,
+        rng=context.bot_data.rng,
         lesson_id=lesson_id,
         session_index=session_index,
     )

@@ -197,7 +197,7 @@ def _menu(
 
 
 def _default_tz(context: TutorContext) -> str:
-    return context.services.settings.default_timezone
+    return context.bot_data.settings.default_timezone
 
 
 async def _edit(
@@ -546,7 +546,7 @@ async def forget_button(update: Update, context: TutorContext) -> None:
         out.chat_deleted,
         out.other_rows,
     )
-    context.services.extras.get("admin_cache", {}).clear()
+    context.bot_data.admin_cache.clear()
     await _edit(context, query, t("forget_done"))
 
 

@@ -55,7 +55,7 @@ async def send_planned(context: TutorContext, who: Who, *, purpose: str, index: 
         user_id=who.user_id,
         purpose=purpose,
         now=context.now(),
-        rng=context.services.rng,
+        rng=context.bot_data.rng,
         question_id=question_id,
         session_index=index + 1,
     )

@@ -28,7 +28,7 @@ async def start(update: Update, context: TutorContext) -> None:
         context.catalog,
         who=who,
         course_arg=args[0] if args else None,
-        default_tz=context.services.settings.default_timezone,
+        default_tz=context.bot_data.settings.default_timezone,
         now=context.now(),
     )
     name = render.esc(who.first_name)
