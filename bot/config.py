@@ -11,6 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot.scheduling.due import parse_tz
+
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/tutorbot.db"
 _LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
@@ -198,8 +200,6 @@ def load_settings(
         )
     tz_name = env.get("DEFAULT_TIMEZONE", "").strip() or env.get("DEFAULT_TZ", "").strip() or "UTC"
     try:
-        from bot.scheduling.due import parse_tz
-
         tz_name = parse_tz(tz_name)
     except ValueError as exc:
         raise ConfigError(f"DEFAULT_TIMEZONE: {exc}") from None

@@ -10,12 +10,18 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from telegram import Bot
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.request import HTTPXRequest
 
 from bot.config import Settings, sqlite_path
-
-if TYPE_CHECKING:
-    from bot.content.schema import Catalog
+from bot.content.loader import check_catalog
+from bot.content.schema import Catalog
+from bot.db.engine import Database
+from bot.ops.dbcopy import safe_url
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +36,6 @@ class StartupError(RuntimeError):
 
 def check_lessons(settings: Settings) -> Catalog:
     """Load the courses, or raise StartupError naming LESSONS_DIR."""
-    from bot.content.loader import check_catalog
-
     root = settings.lessons_dir
     if not root.is_dir():
         raise StartupError(
@@ -101,10 +105,6 @@ def first_line(exc: BaseException) -> str:
 
 async def check_database(settings: Settings, *, sleep: Sleep = asyncio.sleep) -> None:
     """Connect and migrate, retrying a database that is not up yet; StartupError names it."""
-    from sqlalchemy.exc import DBAPIError, OperationalError
-
-    from bot.db.engine import Database
-    from bot.ops.dbcopy import safe_url
 
     async def attempt() -> None:
         db = Database.from_url(settings.database_url)
@@ -135,10 +135,6 @@ async def check_telegram(settings: Settings, *, sleep: Sleep = asyncio.sleep) ->
 
     Raises StartupError naming TELEGRAM_BOT_TOKEN (rejected) or TELEGRAM_BASE_URL (unreachable).
     """
-    from telegram import Bot
-    from telegram.error import InvalidToken, NetworkError, TelegramError
-    from telegram.request import HTTPXRequest
-
     assert settings.bot_token is not None
     timeout = settings.startup_timeout
     host = settings.base_url.split("/bot")[0]

@@ -35,7 +35,7 @@ from bot.scheduling.due import (
     previous_due,
     tzinfo_for,
 )
-from bot.study import learning
+from bot.study import groups, learning
 from bot.study.learning import LessonOut, QuestionOut
 from bot.study.schedules import delivering, spec_of
 
@@ -441,7 +441,5 @@ async def record_results(db: Database, results: Sequence[Result]) -> None:
 
 
 async def migrate_chat(db: Database, *, old_chat_id: int, new_chat_id: int, now: datetime) -> str:
-    """Move a group that became a supergroup to its new id (one rule for every path)."""
-    from bot.study.groups import migrate_chat as move  # groups owns the merge rules
-
-    return await move(db, old_chat_id=old_chat_id, new_chat_id=new_chat_id, now=now)
+    """Move a group that became a supergroup to its new id (groups owns the merge rules)."""
+    return await groups.migrate_chat(db, old_chat_id=old_chat_id, new_chat_id=new_chat_id, now=now)

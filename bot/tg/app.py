@@ -39,6 +39,8 @@ from bot.study import updates
 from bot.tg import callbacks, jobs, monitoring
 from bot.tg.context import BotData, TutorApp, TutorContext
 from bot.tg.handlers import errors, exam, fallback, groups, lesson, ops, quiz, settings, srs, start
+from bot.tg.handlers.common import say
+from bot.tg.texts import t
 
 log = logging.getLogger(__name__)
 
@@ -182,9 +184,6 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
 
 
 async def _help(update: Update, context: TutorContext) -> None:
-    from bot.tg.handlers.common import say
-    from bot.tg.texts import t
-
     chat = update.effective_chat
     if chat is not None:
         await say(context, chat.id, t("help" if chat.type == "private" else "help_group"))
@@ -192,8 +191,6 @@ async def _help(update: Update, context: TutorContext) -> None:
 
 async def _stray_button(update: Update, context: TutorContext) -> None:
     """The one "this button has expired" answer: data no callbacks.py pattern matches."""
-    from bot.tg.texts import t
-
     query = update.callback_query
     if query is not None:
         log.info("update %s: unknown callback data %r", update.update_id, (query.data or "")[:64])

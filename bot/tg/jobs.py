@@ -20,6 +20,7 @@ from bot.study.delivery import Claimed
 from bot.tg import send
 from bot.tg.context import TutorApp, TutorContext
 from bot.tg.deliverer import Deliverer, Outgoing, Parcel, Sleep, TickReport
+from bot.tg.handlers import exam, groups
 from bot.tg.texts import t
 
 log = logging.getLogger(__name__)
@@ -60,8 +61,6 @@ def install(app: TutorApp) -> None:
         job_kwargs=JOB_KWARGS,
     )
     # Weekly group recaps and mock-exam timers: claimed exactly once in the database too.
-    from bot.tg.handlers import exam, groups  # the handlers import this module
-
     queue.run_repeating(
         groups.recap_tick,
         interval=timedelta(minutes=1),

@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 
+from bot.study import chats, updates
 from bot.tg import monitoring
 from bot.tg.context import TutorContext
 from bot.tg.texts import t
@@ -18,8 +19,6 @@ log = logging.getLogger(__name__)
 
 async def _allow_retry(context: TutorContext, update_id: int) -> None:
     """The database failed mid-update: let a redelivery of it run again (nothing was written)."""
-    from bot.study import updates
-
     try:
         await updates.unmark(context.db, update_id=update_id)
     except SQLAlchemyError as exc:  # still locked or full: the log line above says what failed
@@ -41,8 +40,6 @@ async def error_handler(update: object, context: TutorContext) -> None:
     voter = update.poll_answer.user if isinstance(update, Update) and update.poll_answer else None
     if isinstance(error, Forbidden) and chat is not None:
         log.info("update %s: chat %s blocked or removed the bot (%s)", update_id, chat.id, error)
-        from bot.study import chats
-
         await chats.deactivate(context.db, chat_id=chat.id, now=context.now())
         return
     log.error(
@@ -56,8 +53,7 @@ async def error_handler(update: object, context: TutorContext) -> None:
     if update_id is not None and isinstance(error, SQLAlchemyError):
         await _allow_retry(context, update_id)
     if chat is None and voter is not None and isinstance(error, Forbidden):
-        from bot.study import chats  # the voter blocked the bot: stop their deliveries
-
+        # The voter blocked the bot: stop their deliveries.
         await chats.deactivate(context.db, chat_id=voter.id, now=context.now())
     # A Telegram error on the way to the voter would most likely hit this message too.
     reachable = voter is not None and not isinstance(error, TelegramError)

@@ -17,9 +17,8 @@ from bot.study import exam as exam_uc
 from bot.study import learning
 from bot.study.exam import ExamQuestion, ExamResultOut, ExamStep, Miss
 from bot.study.learning import AnswerOutcome
-from bot.tg import callbacks, monitoring, render
+from bot.tg import callbacks, flows, monitoring, render
 from bot.tg.context import TutorContext
-from bot.tg.handlers import quiz
 from bot.tg.handlers.common import command_args, say, who_of
 from bot.tg.texts import t
 
@@ -230,7 +229,7 @@ async def exam_button(update: Update, context: TutorContext) -> None:
     if action == "t" and index is not None:
         await _toggle(context, query, who, ident, index)
         return
-    chosen = await quiz.chosen_options(context, query, action=action, sent_id=ident, index=index)
+    chosen = await flows.chosen_options(context, query, action=action, sent_id=ident, index=index)
     if chosen is None:
         return
     outcome = await learning.record_button_answer(

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 
-from telegram import CallbackQuery, Update
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.study import learning
+from bot.study import learning, reviews
 from bot.study.learning import AnswerOutcome, QuestionOut, Who
-from bot.tg import monitoring, render, send
+from bot.tg import flows, monitoring, render, send
 from bot.tg.context import TutorContext
+from bot.tg.handlers import exam, groups, srs
 from bot.tg.handlers.common import say, who_of
 from bot.tg.texts import t
 
@@ -50,8 +51,6 @@ async def _why_no_question(context: TutorContext, who: Who) -> str:
     if not await learning.has_course(context.db, chat_id=who.chat_id):
         return t("no_course_yet")
     if not who.is_group:
-        from bot.study import reviews
-
         limits = await reviews.daily_limits(
             context.db, chat_id=who.chat_id, user_id=who.user_id, now=context.now()
         )
@@ -100,17 +99,11 @@ async def after_answer(
 ) -> None:
     """Tell the learner how it went (private) or hand over to the group/exam flows."""
     if outcome.exam_id is not None:
-        from bot.tg.handlers import exam
-
         await exam.after_exam_answer(context, outcome)
         return
     if outcome.is_group:
-        from bot.tg.handlers import groups
-
         await groups.after_group_answer(context, outcome)
         return
-    from bot.tg.handlers import srs
-
     markup = render.after_answer_keyboard(
         outcome,
         answered_in_session=outcome.session_index,
@@ -123,32 +116,11 @@ async def after_answer(
     await say(context, outcome.chat_id, text, markup=markup)
 
 
-async def chosen_options(
-    context: TutorContext, query: CallbackQuery, *, action: str, sent_id: int, index: int | None
-) -> tuple[int, ...] | None:
-    """The options an answer press submits ("a": one, "s": the toggled ones); None if refused."""
-    if action == "s":
-        chosen = await learning.current_selection(context.db, sent_id=sent_id)
-        if chosen:
-            return chosen
-        await query.answer(t("pick_at_least_one"))
-        return None
-    assert index is not None  # callbacks.QUIZ_PICK / EXAM_PICK always carry one
-    return (index,)
-
-
-def picked(context: TutorContext) -> tuple[str, int, int | None]:
-    """The action, sent-question id and option index of a QUIZ_/EXAM_ PICK or SUBMIT press."""
-    groups = context.button
-    index = groups.get("index")
-    return groups["action"], int(groups["sent_id"]), None if index is None else int(index)
-
-
 async def answer_button(update: Update, context: TutorContext) -> None:
     """q:a:<sent>:<i> answers; q:t:<sent>:<i> toggles a choice; q:s:<sent> submits the choices."""
     query = update.callback_query
     who = who_of(update)
-    action, sent_id, index = picked(context)
+    action, sent_id, index = flows.picked(context)
     if action == "t" and index is not None:
         selection = await learning.toggle_option(
             context.db, sent_id=sent_id, who=who, displayed=index
@@ -159,7 +131,9 @@ async def answer_button(update: Update, context: TutorContext) -> None:
         await query.answer()
         await _redraw_selection(context, query.message, sent_id, selection)
         return
-    chosen = await chosen_options(context, query, action=action, sent_id=sent_id, index=index)
+    chosen = await flows.chosen_options(
+        context, query, action=action, sent_id=sent_id, index=index
+    )
     if chosen is None:
         return
     outcome = await learning.record_button_answer(

@@ -16,6 +16,7 @@ from bot.content.schema import Catalog
 from bot.study import settings as study
 from bot.study.learning import Who
 from bot.tg import callbacks, render
+from bot.tg.admins import is_chat_admin
 from bot.tg.context import TutorContext
 from bot.tg.handlers import fallback
 from bot.tg.handlers.common import say, who_of
@@ -266,8 +267,6 @@ async def is_admin(context: TutorContext, who: Who) -> bool:
     """Tell whether the user may change this chat's settings (private chats: always)."""
     if who.chat_kind == "private":
         return True
-    from bot.tg.admins import is_chat_admin
-
     return await is_chat_admin(context, chat_id=who.chat_id, user_id=who.user_id)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.content.schema import Course
 from bot.study import learning
 from bot.tg import render
 from bot.tg.context import TutorContext
-from bot.tg.handlers import settings
+from bot.tg.handlers import groups, settings
 from bot.tg.handlers.common import command_args, say, who_of
 from bot.tg.texts import t
 
@@ -18,8 +19,6 @@ async def start(update: Update, context: TutorContext) -> None:
     if who is None:
         return
     if who.is_group:
-        from bot.tg.handlers import groups  # groups imports this module
-
         await groups.start_in_group(update, context)
         return
     args = command_args(context)
@@ -66,12 +65,9 @@ async def start(update: Update, context: TutorContext) -> None:
 
 
 async def announce_enrolment(
-    context: TutorContext, chat_id: int, course: object, *, greet: str | None
+    context: TutorContext, chat_id: int, course: Course, *, greet: str | None
 ) -> None:
     """Say welcome (optionally), which course, and the course's disclaimer."""
-    from bot.content.schema import Course
-
-    assert isinstance(course, Course)
     parts = []
     if greet is not None:
         parts.append(t("welcome", name=greet))
