@@ -25,11 +25,8 @@ _OPS_CALLBACKS = {
 
 
 def ops_first(rig: BotRig) -> BotRig:
-    """Put this feature's handlers first in group 0, as requested of app.py.
-
-    The settings feature answers every private free text (typed values, else a hint), so the
-    reply carrying a report's reason must be matched before it. Once app.py adds ops.handlers()
-    before settings.handlers(), this changes nothing that matters.
+    """Put this feature's handlers first in group 0 (app.py's one list already has the report
+    reply before the settings' free-text handler; this keeps the tests independent of that).
     """
     group = rig.app.handlers[0]
     mine = [h for h in group if getattr(h, "callback", None) in _OPS_CALLBACKS]

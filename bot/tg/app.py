@@ -20,6 +20,7 @@ from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -96,9 +97,10 @@ COMMAND_MENUS: tuple[tuple[BotCommandScope, tuple[tuple[str, str], ...]], ...] =
 ALLOWED_UPDATES = ["message", "callback_query", "poll_answer", "my_chat_member"]
 
 
-def command(name: str, callback: Any) -> CommandHandler[Any, Any]:
-    """A command handler for new messages only (edited messages are ignored)."""
-    return CommandHandler(name, callback, filters=filters.UpdateType.MESSAGE)
+def command(name: str, callback: Any, *, only: Any = None) -> CommandHandler[Any, Any]:
+    """A command handler for new messages only (edited messages are ignored), maybe narrowed."""
+    new_message = filters.UpdateType.MESSAGE
+    return CommandHandler(name, callback, filters=new_message & only if only else new_message)
 
 
 def build_application(
@@ -150,11 +152,38 @@ def build_application(
 
 
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
+    """Every handler, in the order PTB tries them: specific ones before the catch-alls."""
     return [
+        # Membership and migration (service updates, no text).
+        ChatMemberHandler(groups.bot_membership, ChatMemberHandler.MY_CHAT_MEMBER),
+        MessageHandler(filters.StatusUpdate.MIGRATE, groups.migrate),
+        # Commands.
         command("start", start.start),
         command("lesson", lesson.lesson),
         command("quiz", quiz.quiz),
         command("help", _help),
+        command("review", srs.review),
+        command("mistakes", srs.mistakes),
+        command("study", srs.study),
+        command("drill", srs.drill),
+        command("examdate", srs.examdate),
+        command("exam", exam.exam),
+        command("settings", settings.settings_command),
+        command("pause", settings.pause_command),
+        command("resume", settings.resume_command),
+        command("next", settings.next_command),
+        command("reset", settings.reset_command),
+        command("forgetme", settings.forgetme_command),
+        command("stats", ops.stats),
+        command("leaderboard", groups.leaderboard),
+        command("mystats", groups.mystats),
+        # /progress: the learner's own in private, "my stats here" in a group.
+        command("progress", srs.progress, only=filters.ChatType.PRIVATE),
+        command("progress", groups.mystats, only=filters.ChatType.GROUPS),
+        command("hideme", groups.hideme),
+        command("showme", groups.showme),
+        command("statsprivate", groups.statsprivate),
+        command("recap", groups.recap),
         # Buttons: each pattern is in callbacks.py; data matching none falls to _stray_button.
         CallbackQueryHandler(start.choose_course, pattern=callbacks.COURSE_PICK),
         CallbackQueryHandler(lesson.next_lesson_button, pattern=callbacks.LESSON_NEXT),
@@ -164,15 +193,32 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         CallbackQueryHandler(quiz.next_button, pattern=callbacks.NEXT_QUESTION),
         CallbackQueryHandler(quiz.next_button, pattern=callbacks.NEXT_DONE),
         CallbackQueryHandler(quiz.mark_unsure, pattern=callbacks.UNSURE_MARK),
-        PollAnswerHandler(quiz.receive_poll_answer),
-        *ops.handlers(),  # narrow (report replies, /stats): before settings' private-text handler
-        *settings.handlers(),
-        *srs.handlers(),
-        *exam.handlers(),
-        *groups.handlers(),
-        # Catch-alls last: unknown commands, stray buttons, free text.
-        MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, fallback.unknown_command),
+        CallbackQueryHandler(ops.report_button, pattern=callbacks.REPORT_OPEN),
+        CallbackQueryHandler(settings.settings_button, pattern=callbacks.SETTINGS_MENU),
+        CallbackQueryHandler(settings.settings_button, pattern=callbacks.SETTINGS_BACK),
+        CallbackQueryHandler(settings.settings_button, pattern=callbacks.SETTINGS_TYPE),
+        CallbackQueryHandler(settings.settings_button, pattern=callbacks.SETTINGS_CHANGE),
+        CallbackQueryHandler(settings.settings_button, pattern=callbacks.SETTINGS_NUMBER),
+        CallbackQueryHandler(settings.reset_button, pattern=callbacks.RESET_YES),
+        CallbackQueryHandler(settings.reset_button, pattern=callbacks.RESET_NO),
+        CallbackQueryHandler(settings.forget_button, pattern=callbacks.FORGET_CHOICE),
+        CallbackQueryHandler(srs.next_in_session, pattern=callbacks.SESSION_NEXT),
+        CallbackQueryHandler(srs.confidence, pattern=callbacks.CONFIDENCE_RATE),
+        CallbackQueryHandler(exam.exam_button, pattern=callbacks.EXAM_PICK),
+        CallbackQueryHandler(exam.exam_button, pattern=callbacks.EXAM_SUBMIT),
+        CallbackQueryHandler(exam.exam_button, pattern=callbacks.EXAM_CONTROL),
         CallbackQueryHandler(_stray_button),
+        PollAnswerHandler(quiz.receive_poll_answer),
+        # Free text: a reply to the report prompt first, then the private-text handler (a typed
+        # setting when one is awaited, otherwise the free-text hint).
+        MessageHandler(
+            filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE & ops.REPORT_REPLY,
+            ops.receive_report_reason,
+        ),
+        MessageHandler(settings.PRIVATE_TEXT, settings.receive_text),
+        # Catch-alls: unknown commands; private text nothing above took (a reply to another
+        # message, say) gets the free-text hint.
+        MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, fallback.unknown_command),
         MessageHandler(
             filters.TEXT
             & ~filters.COMMAND

@@ -9,7 +9,6 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.progress.bars import bar
 from bot.quiz.engine import letters
@@ -324,13 +323,3 @@ async def exam_tick(context: TutorContext) -> None:
             await say(context, result.chat_id, result_text(result), markup=result_keyboard(result))
         except TelegramError as exc:
             log.info("exam %s result not delivered: %s", result.exam_id, exc)
-
-
-def handlers() -> list[BaseHandler[Any, Any, Any]]:
-    """This feature's handlers, in order (the composition root adds them)."""
-    return [
-        CommandHandler("exam", exam, filters=filters.UpdateType.MESSAGE),
-        CallbackQueryHandler(exam_button, pattern=callbacks.EXAM_PICK),
-        CallbackQueryHandler(exam_button, pattern=callbacks.EXAM_SUBMIT),
-        CallbackQueryHandler(exam_button, pattern=callbacks.EXAM_CONTROL),
-    ]

@@ -10,12 +10,7 @@ from telegram import Bot, ChatMember, Message, Update
 from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import (
-    BaseHandler,
     CallbackContext,
-    ChatMemberHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
 )
 
 from bot.content.schema import Catalog
@@ -597,24 +592,3 @@ async def recap_tick(context: TutorContext) -> None:
 
 
 # --- registration --------------------------------------------------------------------------------
-
-
-def _command(name: str, callback: Any, *, groups_only: bool = False) -> CommandHandler[Any, Any]:
-    only = filters.UpdateType.MESSAGE & (filters.ChatType.GROUPS if groups_only else filters.ALL)
-    return CommandHandler(name, callback, filters=only)
-
-
-def handlers() -> list[BaseHandler[Any, Any, Any]]:
-    """This feature's handlers, in order (the composition root adds them)."""
-    return [
-        ChatMemberHandler(bot_membership, ChatMemberHandler.MY_CHAT_MEMBER),
-        MessageHandler(filters.StatusUpdate.MIGRATE, migrate),
-        _command("leaderboard", leaderboard),
-        _command("mystats", mystats),
-        # /progress in a group means "my stats here"; the private /progress belongs to srs.
-        _command("progress", mystats, groups_only=True),
-        _command("hideme", hideme),
-        _command("showme", showme),
-        _command("statsprivate", statsprivate),
-        _command("recap", recap),
-    ]

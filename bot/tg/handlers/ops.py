@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from telegram import ForceReply, Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
     filters,
 )
 
 from bot.content.markup import strip_html
 from bot.study import ops
 from bot.study.ops import Stats
-from bot.tg import callbacks, render
+from bot.tg import render
 from bot.tg.context import TutorContext
 from bot.tg.handlers import fallback
 from bot.tg.handlers.common import say, who_of
@@ -149,15 +144,3 @@ async def receive_report_reason(update: Update, context: TutorContext) -> None:
         await say(context, message.chat_id, t("report_saved"), reply_to=message.message_id)
     elif message.chat.type == "private":
         await say(context, message.chat_id, t("free_text_hint"))
-
-
-def handlers() -> list[BaseHandler[Any, Any, Any]]:
-    """This feature's handlers, in order (the composition root adds them)."""
-    return [
-        CallbackQueryHandler(report_button, pattern=callbacks.REPORT_OPEN),
-        MessageHandler(
-            filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE & REPORT_REPLY,
-            receive_report_reason,
-        ),
-        CommandHandler("stats", stats, filters=filters.UpdateType.MESSAGE),
-    ]

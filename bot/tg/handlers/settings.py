@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import filters
 
 from bot.content.markup import strip_html
 from bot.content.schema import Catalog
@@ -48,7 +47,7 @@ class _NoReplyToOthers(filters.MessageFilter):
         return any(text.startswith(start) for start in _prompt_starts())
 
 
-_PRIVATE_TEXT = (
+PRIVATE_TEXT = (
     filters.TEXT
     & ~filters.COMMAND
     & filters.ChatType.PRIVATE
@@ -547,35 +546,3 @@ async def forget_button(update: Update, context: TutorContext) -> None:
     )
     context.bot_data.admin_cache.clear()
     await _edit(context, query, t("forget_done"))
-
-
-def _command(name: str, callback: Any) -> CommandHandler[Any, Any]:
-    return CommandHandler(name, callback, filters=filters.UpdateType.MESSAGE)
-
-
-def handlers() -> list[BaseHandler[Any, Any, Any]]:
-    """This feature's handlers, in order (the composition root adds them)."""
-    return [
-        _command("settings", settings_command),
-        _command("pause", pause_command),
-        _command("resume", resume_command),
-        _command("next", next_command),
-        _command("reset", reset_command),
-        _command("forgetme", forgetme_command),
-        *(
-            CallbackQueryHandler(settings_button, pattern=pattern)
-            for pattern in (
-                callbacks.SETTINGS_MENU,
-                callbacks.SETTINGS_BACK,
-                callbacks.SETTINGS_TYPE,
-                callbacks.SETTINGS_CHANGE,
-                callbacks.SETTINGS_NUMBER,
-            )
-        ),
-        CallbackQueryHandler(reset_button, pattern=callbacks.RESET_YES),
-        CallbackQueryHandler(reset_button, pattern=callbacks.RESET_NO),
-        CallbackQueryHandler(forget_button, pattern=callbacks.FORGET_CHOICE),
-        # Private free text: a typed setting when one is awaited, otherwise the free-text hint
-        # (PTB stops at the first matching handler of a group, so this one answers both).
-        MessageHandler(_PRIVATE_TEXT, receive_text),
-    ]

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.progress.bars import bar
 from bot.progress.chart import render_progress_chart
@@ -317,19 +315,3 @@ async def examdate(update: Update, context: TutorContext) -> None:
     )
     when = out.exam_date.isoformat() if out.exam_date else render.esc(args[0][:20])
     await say(context, who.chat_id, t(out.key, date=when, days=out.days))
-
-
-def handlers() -> list[BaseHandler[Any, Any, Any]]:
-    """This feature's handlers, in order (the composition root adds them)."""
-    new_message = filters.UpdateType.MESSAGE
-    return [
-        CommandHandler("review", review, filters=new_message),
-        CommandHandler("mistakes", mistakes, filters=new_message),
-        CommandHandler("study", study, filters=new_message),
-        CommandHandler("drill", drill, filters=new_message),
-        CommandHandler("examdate", examdate, filters=new_message),
-        # Groups have their own /progress (the groups feature); this one is the learner's.
-        CommandHandler("progress", progress, filters=new_message & filters.ChatType.PRIVATE),
-        CallbackQueryHandler(next_in_session, pattern=callbacks.SESSION_NEXT),
-        CallbackQueryHandler(confidence, pattern=callbacks.CONFIDENCE_RATE),
-    ]
