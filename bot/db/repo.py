@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -238,15 +238,6 @@ async def accuracy_by_objective(
         .group_by(Answer.objective)
     )
     return {objective: (int(right or 0), int(total)) for objective, right, total in rows.all()}
-
-
-async def chats_by_pks(session: AsyncSession, pks: Iterable[int]) -> dict[int, Chat]:
-    """Return chats keyed by primary key."""
-    ids = list(pks)
-    if not ids:
-        return {}
-    rows = await session.exec(select(Chat).where(col(Chat.id).in_(ids)))
-    return {c.id: c for c in rows.all() if c.id is not None}
 
 
 def _insert(session: AsyncSession, model: type) -> Any:

@@ -49,7 +49,6 @@ class JoinOutcome:
     chat_id: int
     is_group: bool
     new_chat: bool
-    was_active: bool
     course_id: str | None
     next_due: datetime | None
 
@@ -84,7 +83,6 @@ async def bot_joined(
             session, tg_chat_id=chat_id, kind=kind, title=title, now=now
         )
         assert chat.id is not None
-        was_active = chat.active and not created
         chat.active = True
         if kind in GROUP_KINDS:
             chat.kind = kind
@@ -105,7 +103,6 @@ async def bot_joined(
             chat_id=chat_id,
             is_group=kind in GROUP_KINDS,
             new_chat=created,
-            was_active=was_active,
             course_id=chat.course_id,
             next_due=schedule.next_due_at,
         )

@@ -89,7 +89,6 @@ class AnswerOutcome:
     chosen: tuple[int, ...] = ()
     option_order: tuple[int, ...] = ()
     lesson_done: Lesson | None = None
-    more_in_lesson: bool = False
     confusion: tuple[str, str, int] | None = None  # expected concept, chosen concept, times
     next_due: datetime | None = None
     exam_id: int | None = None
@@ -107,7 +106,6 @@ class StartOutcome:
     first_name: str
     new_chat: bool
     course: Course | None
-    choose_from: tuple[Course, ...] = ()
     unknown_course: str | None = None
     needs_setup: bool = False
     lessons_done: int = 0
@@ -161,13 +159,11 @@ async def start(
             session.add(chat)
         assert chat.id is not None
         done = len(await repo.done_lesson_ids(session, chat.id, course.id)) if course else 0
-        choose = tuple(catalog) if course is None else ()
         return StartOutcome(
             chat_id=who.chat_id,
             first_name=who.first_name,
             new_chat=created,
             course=course,
-            choose_from=choose,
             unknown_course=unknown,
             needs_setup=not chat.onboarded,
             lessons_done=done,
@@ -631,13 +627,11 @@ async def _grade(
     tz = member.timezone or (await repo.ensure_schedule(session, chat, timezone="UTC")).timezone
     await repo.add_study_day(session, member_pk=member.id, day=local_day(now, tzinfo_for(tz)))
     lesson_done = None
-    more = False
     lesson = course.lesson(question.lesson_id)
     if lesson is not None and chat.kind == "private" and sent.purpose in {"lesson", "quiz"}:
         answered = await repo.answered_question_ids(session, member.id, course.id)
         answered.add(question.id)
         remaining = [q for q in lesson.questions if q.id not in answered]
-        more = bool(remaining)
         if not remaining and await repo.mark_lesson_done(
             session, chat_pk=chat.id, course_id=course.id, lesson_id=lesson.id, now=now
         ):
@@ -647,7 +641,6 @@ async def _grade(
         correct=result.correct,
         chosen=tuple(chosen),
         lesson_done=lesson_done,
-        more_in_lesson=more,
         confusion=confusion,
         next_due=next_due,
         extras={

@@ -475,9 +475,3 @@ async def rate_confidence(
             session.add_all([card, logs[-1]])
         session.add(answer)
         return "srs_confidence_sure" if sure else "srs_confidence_guessed"
-
-
-def question_of(catalog: Catalog, course_id: str, question_id: str) -> Question | None:
-    """Return a question of a course by ids."""
-    course = catalog.course(course_id)
-    return course.question(question_id) if course else None

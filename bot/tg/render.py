@@ -128,11 +128,6 @@ def feedback(outcome: AnswerOutcome, *, include_explanation: bool) -> str:
     return "\n".join(lines)
 
 
-def answered_button_text(out_text: str, outcome: AnswerOutcome) -> str:
-    """The question message edited after answering: options marked, then the feedback."""
-    return f"{out_text}\n\n{feedback(outcome, include_explanation=True)}"
-
-
 def marked_options(outcome: AnswerOutcome) -> str:
     """Re-render a button question's options with ✅ on the right ones and ❌ on wrong picks."""
     question = outcome.question

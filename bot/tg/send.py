@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-
 from telegram import Bot, Message, Poll
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden
 
 from bot.db.engine import Database
 from bot.study import learning
 from bot.study.learning import LessonOut, QuestionOut
 from bot.tg import render
-
-log = logging.getLogger(__name__)
 
 
 async def send_lesson(bot: Bot, out: LessonOut) -> Message:
@@ -56,16 +51,3 @@ async def send_question(bot: Bot, db: Database, out: QuestionOut) -> Message:
         db, sent_id=out.sent_id, message_id=message.message_id, poll_id=poll_id
     )
     return message
-
-
-async def try_send_private(bot: Bot, user_id: int, text: str) -> bool:
-    """Send a private follow-up; a learner who blocked the bot costs one logged 403."""
-    try:
-        await bot.send_message(user_id, text, parse_mode=ParseMode.HTML)
-    except Forbidden:
-        log.info("private follow-up not delivered: user %s blocked the bot", user_id)
-        return False
-    except BadRequest as exc:
-        log.info("private follow-up to user %s failed: %s", user_id, exc.message)
-        return False
-    return True

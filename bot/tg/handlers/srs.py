@@ -174,16 +174,6 @@ def confidence_buttons(outcome: AnswerOutcome) -> list[tuple[str, str]]:
     ]
 
 
-def session_next_button(outcome: AnswerOutcome) -> tuple[str, str] | None:
-    """The "next" button of a planned session (None when the session is over or not one)."""
-    if outcome.purpose not in reviews.SESSION_PURPOSES:
-        return None
-    if outcome.session_index >= outcome.per_session:
-        return None
-    data = callbacks.session_next(outcome.purpose, outcome.session_index)
-    return t("next_question_btn"), data
-
-
 async def confidence(update: Update, context: TutorContext) -> None:
     """cf:sure:<sent> keeps the rating; cf:guess:<sent> re-rates the review as Hard."""
     query = update.callback_query
