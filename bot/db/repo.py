@@ -25,6 +25,7 @@ from bot.db.models import (
     SentQuestion,
     StudyDay,
 )
+from bot.kinds import Purpose
 
 
 async def get_chat(session: AsyncSession, tg_chat_id: int) -> Chat | None:
@@ -163,7 +164,7 @@ async def answered_question_ids(session: AsyncSession, member_pk: int, course_id
         .where(
             Answer.member_id == member_pk,
             Answer.course_id == course_id,
-            SentQuestion.purpose != "exam",  # a mock exam does not teach: keep it "new"
+            SentQuestion.purpose != Purpose.EXAM,  # a mock exam does not teach: keep it "new"
         )
         .distinct()
     )
@@ -233,7 +234,7 @@ async def accuracy_by_objective(
         .where(
             Answer.member_id == member_pk,
             Answer.course_id == course_id,
-            SentQuestion.purpose != "exam",
+            SentQuestion.purpose != Purpose.EXAM,
         )
         .group_by(Answer.objective)
     )

@@ -39,6 +39,7 @@ from telegram.error import (
 
 from bot.clock import Clock
 from bot.db.engine import Database
+from bot.kinds import DeliveryStatus
 from bot.scheduling.pacing import MAX_ATTEMPTS, Pacer, PacingLimits, backoff
 from bot.study import chats, delivery
 from bot.study.delivery import Claimed, Result
@@ -342,10 +343,10 @@ class Deliverer:
             log.exception(
                 "delivery %s to chat %s: preparing failed", claim.delivery_id, claim.tg_chat_id
             )
-            await self._record(claim, "failed", error=f"prepare: {exc!r}")
+            await self._record(claim, DeliveryStatus.FAILED, error=f"prepare: {exc!r}")
             return None
         if parcel is None or not parcel.messages:
-            await self._record(claim, "skipped", error="nothing to deliver")
+            await self._record(claim, DeliveryStatus.SKIPPED, error="nothing to deliver")
             return None
         return _Run(claim=claim, parcel=parcel, chat_id=claim.tg_chat_id)
 
@@ -366,11 +367,13 @@ class Deliverer:
             if index > 0:
                 await self._give_up(run, index, f"{outgoing.label}: 429")
             elif claim.attempts >= MAX_FLOOD_RETRIES:
-                await self._finish(run, "failed", error=f"429 on {claim.attempts} attempts")
+                await self._finish(
+                    run, DeliveryStatus.FAILED, error=f"429 on {claim.attempts} attempts"
+                )
             else:
                 await self._finish(
                     run,
-                    "retry",
+                    DeliveryStatus.RETRY,
                     retry_at=self.clock() + timedelta(seconds=seconds),
                     error=f"429: retry after {seconds:g} s",
                 )
@@ -391,7 +394,7 @@ class Deliverer:
             if is_chat_gone(exc):
                 log.info("chat %s is gone (%s): its deliveries stop", run.chat_id, exc.message)
                 await chats.deactivate(self.db, chat_id=run.chat_id, now=self.clock())
-                await self._finish(run, "dead", error=exc.message)
+                await self._finish(run, DeliveryStatus.DEAD, error=exc.message)
             elif index > 0:
                 await self._give_up(run, index, f"{outgoing.label}: {exc.message}")
             else:
@@ -401,7 +404,7 @@ class Deliverer:
                     run.chat_id,
                     exc.message,
                 )
-                await self._finish(run, "failed", error=exc.message)
+                await self._finish(run, DeliveryStatus.FAILED, error=exc.message)
         except NetworkError as exc:  # TimedOut, 5xx, connection trouble (BadRequest is above)
             if index > 0:
                 await self._give_up(run, index, f"{outgoing.label}: {exc.message}")
@@ -413,11 +416,11 @@ class Deliverer:
                     claim.attempts,
                     exc.message,
                 )
-                await self._finish(run, "failed", error=exc.message)
+                await self._finish(run, DeliveryStatus.FAILED, error=exc.message)
             else:
                 await self._finish(
                     run,
-                    "retry",
+                    DeliveryStatus.RETRY,
                     retry_at=self.clock() + backoff(claim.attempts),
                     error=exc.message,
                 )
@@ -428,7 +431,7 @@ class Deliverer:
             if index > 0:
                 await self._give_up(run, index, f"{outgoing.label}: {exc!r}")
             else:
-                await self._finish(run, "failed", error=repr(exc))
+                await self._finish(run, DeliveryStatus.FAILED, error=repr(exc))
         else:
             self._report.messages += 1
             if index == 0:
@@ -436,7 +439,7 @@ class Deliverer:
             run.done = index + 1
             run.busy = False
             if run.done == len(run.parcel.messages):
-                await self._finish(run, "sent")
+                await self._finish(run, DeliveryStatus.SENT)
         finally:
             run.busy = False
 
@@ -446,7 +449,7 @@ class Deliverer:
             "delivery %s to chat %s: %s (not retried)", run.claim.delivery_id, run.chat_id, note
         )
         run.notes.append(note)
-        await self._finish(run, "sent")
+        await self._finish(run, DeliveryStatus.SENT)
 
     async def _finish(
         self,
@@ -468,7 +471,7 @@ class Deliverer:
                     log.exception(
                         "delivery %s: cannot forget an unsent message", run.claim.delivery_id
                     )
-        sent = status == "sent"
+        sent = status == DeliveryStatus.SENT
         notes = "; ".join(run.notes) or None
         await self._record(
             run.claim,

@@ -6,6 +6,7 @@ from telegram import Bot, Message, Poll
 from telegram.constants import ParseMode
 
 from bot.db.engine import Database
+from bot.kinds import QuizStyle
 from bot.study import learning
 from bot.study.learning import LessonOut, QuestionOut
 from bot.tg import render
@@ -25,7 +26,7 @@ async def send_lesson(bot: Bot, out: LessonOut) -> Message:
 async def send_question(bot: Bot, db: Database, out: QuestionOut) -> Message:
     """Send a question as a quiz poll or as an inline-button message, then remember it."""
     try:
-        if out.style == "poll":
+        if out.style == QuizStyle.POLL:
             message = await bot.send_poll(
                 out.chat_id,
                 render.poll_question(out),
