@@ -22,6 +22,7 @@ from bot.db.models import (
     Schedule,
     SentQuestion,
 )
+from bot.kinds import DeliveryStatus
 from bot.playground.fakeapi import (
     BLOCKED,
     CHAT_NOT_FOUND,
@@ -529,7 +530,7 @@ async def test_a_crash_right_after_the_claim_loses_nothing(tmp_path: Path) -> No
         claims = await delivery.claim_due(rig.db, now=clock(), grace=timedelta(hours=3))
         assert len(claims.claimed) == 1  # ... and the process dies before sending anything
         (row,) = await deliveries(rig)
-        assert row.status == delivery.QUEUED
+        assert row.status == DeliveryStatus.QUEUED
     clock.advance(timedelta(minutes=11))  # past the lease
     async with running_bot(tmp_path, clock=clock) as rig2:
         report = await deliverer(rig2, tmp_path).tick()

@@ -23,6 +23,8 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from bot.kinds import ChatKind, DeliveryKind, DeliveryStatus, Purpose, QuizStyle
+
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -52,11 +54,11 @@ class Chat(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     tg_chat_id: int = Field(sa_type=BigInteger, unique=True, index=True)
-    kind: str = "private"  # private | group | supergroup
+    kind: str = ChatKind.PRIVATE
     title: str | None = None
     active: bool = True  # False while the bot is blocked, kicked or removed
     course_id: str | None = None
-    quiz_style: str = "poll"  # poll | buttons
+    quiz_style: str = QuizStyle.POLL
     questions_per_session: int = 3
     lessons_per_day: int = 1
     new_per_day: int = 10
@@ -98,9 +100,9 @@ class Delivery(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     chat_id: int = _fk("chat.id")
-    kind: str = "lesson"  # lesson | recap
+    kind: str = DeliveryKind.LESSON
     slot_at: datetime
-    status: str = "claimed"  # queued | claimed | sent | retry | failed | skipped | dead | lost
+    status: str = DeliveryStatus.CLAIMED
     attempts: int = 0
     claimed_at: datetime = Field(default_factory=_now)
     retry_at: datetime | None = None
@@ -189,8 +191,8 @@ class SentQuestion(SQLModel, table=True):
     course_id: str
     lesson_id: str
     question_id: str
-    style: str = "poll"  # poll | buttons
-    purpose: str = "quiz"  # lesson | quiz | review | mistakes | study | drill | exam | warmup
+    style: str = QuizStyle.POLL
+    purpose: str = Purpose.QUIZ
     option_order: list[int] = Field(sa_type=JSON)  # displayed index -> original option index
     tg_message_id: int | None = Field(default=None, sa_type=BigInteger)
     poll_id: str | None = Field(default=None, unique=True, index=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -25,6 +25,7 @@ from bot.db.models import (
     SentQuestion,
     StudyDay,
 )
+from bot.kinds import Purpose
 
 
 async def get_chat(session: AsyncSession, tg_chat_id: int) -> Chat | None:
@@ -163,7 +164,7 @@ async def answered_question_ids(session: AsyncSession, member_pk: int, course_id
         .where(
             Answer.member_id == member_pk,
             Answer.course_id == course_id,
-            SentQuestion.purpose != "exam",  # a mock exam does not teach: keep it "new"
+            SentQuestion.purpose != Purpose.EXAM,  # a mock exam does not teach: keep it "new"
         )
         .distinct()
     )
@@ -233,20 +234,11 @@ async def accuracy_by_objective(
         .where(
             Answer.member_id == member_pk,
             Answer.course_id == course_id,
-            SentQuestion.purpose != "exam",
+            SentQuestion.purpose != Purpose.EXAM,
         )
         .group_by(Answer.objective)
     )
     return {objective: (int(right or 0), int(total)) for objective, right, total in rows.all()}
-
-
-async def chats_by_pks(session: AsyncSession, pks: Iterable[int]) -> dict[int, Chat]:
-    """Return chats keyed by primary key."""
-    ids = list(pks)
-    if not ids:
-        return {}
-    rows = await session.exec(select(Chat).where(col(Chat.id).in_(ids)))
-    return {c.id: c for c in rows.all() if c.id is not None}
 
 
 def _insert(session: AsyncSession, model: type) -> Any:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from bot import __version__
+from bot.kinds import OUTCOME_STATUSES
 
 # Update kinds: a small fixed set, so the metrics' label values stay bounded.
 UPDATE_KINDS = ("command", "button", "poll_answer", "text", "member", "other")
@@ -84,7 +85,7 @@ class Metrics:
         info.labels(version=__version__).set(1)
         for kind in UPDATE_KINDS:  # every series exists from the start (rate() needs a zero)
             self.updates.labels(kind=kind)
-        for status in ("sent", "retry", "failed", "dead", "skipped", "lost"):
+        for status in OUTCOME_STATUSES:
             self.deliveries.labels(status=status)
 
     def watch_writer_queue(self, depth: Callable[[], int]) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 from telegram.request import BaseRequest, RequestData
 
 from bot.clock import Clock, utcnow
+from bot.kinds import ChatKind
 from bot.playground.fakeupdates import member_status
 
 BOT_USER = {
@@ -248,8 +249,8 @@ class FakeBotAPI(BaseRequest):
 
     def _chat(self, chat_id: int) -> dict[str, Any]:
         if chat_id > 0:
-            return {"id": chat_id, "type": "private", "first_name": f"User{chat_id}"}
-        kind = "supergroup" if str(chat_id).startswith("-100") else "group"
+            return {"id": chat_id, "type": ChatKind.PRIVATE, "first_name": f"User{chat_id}"}
+        kind = ChatKind.SUPERGROUP if str(chat_id).startswith("-100") else ChatKind.GROUP
         return {"id": chat_id, "type": kind, "title": f"Group {chat_id}"}
 
     def _new_message(self, p: dict[str, Any], **content: Any) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 from telegram import Bot, Update
 
 from bot.clock import Clock, utcnow
+from bot.kinds import ChatKind
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,12 @@ def chat_json(
 ) -> dict[str, Any]:
     """Return the Bot API JSON of a chat (private when the id is positive)."""
     if chat_id > 0:
-        return {"id": chat_id, "type": "private", "first_name": user.first_name if user else "U"}
-    kind = "supergroup" if str(chat_id).startswith("-100") else "group"
+        return {
+            "id": chat_id,
+            "type": ChatKind.PRIVATE,
+            "first_name": user.first_name if user else "U",
+        }
+    kind = ChatKind.SUPERGROUP if str(chat_id).startswith("-100") else ChatKind.GROUP
     return {"id": chat_id, "type": kind, "title": title or f"Group {chat_id}"}
 
 
@@ -216,7 +221,7 @@ class UpdateFactory:
         post = {
             "message_id": next(self._message_ids),
             "date": self._now(),
-            "chat": {"id": chat_id, "type": "channel", "title": "Channel"},
+            "chat": {"id": chat_id, "type": ChatKind.CHANNEL, "title": "Channel"},
             "text": text,
         }
         return self.make({"channel_post": post})

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from bot.db import repo
 from bot.db.engine import Database
+from bot.kinds import ChatKind
 
 
 async def deactivate(db: Database, *, chat_id: int, now: datetime) -> bool:
@@ -22,7 +23,7 @@ async def deactivate(db: Database, *, chat_id: int, now: datetime) -> bool:
         if schedule is not None:
             schedule.next_due_at = None
             session.add(schedule)
-        if chat.kind == "private":
+        if chat.kind == ChatKind.PRIVATE:
             member = await repo.get_member(session, chat_id)
             if member is not None:
                 member.blocked = True

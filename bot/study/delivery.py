@@ -27,6 +27,7 @@ from bot.content.schema import Catalog
 from bot.db import repo
 from bot.db.engine import Database
 from bot.db.models import Chat, CourseProgress, Delivery, Schedule
+from bot.kinds import ChatKind, DeliveryKind, DeliveryStatus, Purpose
 from bot.progress.streak import local_day
 from bot.scheduling.due import (
     ScheduleSpec,
@@ -41,9 +42,7 @@ from bot.study.schedules import delivering, spec_of
 
 log = logging.getLogger(__name__)
 
-LESSON = "lesson"  # Delivery.kind of a scheduled slot
 LEASE = timedelta(minutes=10)  # a claimed row older than this was lost in a crash
-QUEUED = "queued"  # claimed by a tick, nothing sent yet (a crash here loses nothing)
 HEARTBEAT_KEY = "tick_heartbeat"
 _SLOT_KEY = ["chat_id", "kind", "slot_at"]
 
@@ -65,7 +64,7 @@ class Claimed:
     @property
     def is_group(self) -> bool:
         """Tell whether the delivery goes to a group."""
-        return self.chat_kind != "private"
+        return self.chat_kind != ChatKind.PRIVATE
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +125,7 @@ def claim_retries_query(limit: int, now: datetime) -> Any:
         select(Delivery, Chat, Schedule)
         .join(Chat, col(Chat.id) == col(Delivery.chat_id))
         .join(Schedule, col(Schedule.chat_id) == col(Chat.id), isouter=True)
-        .where(Delivery.status == "retry", col(Delivery.retry_at) <= now)
+        .where(Delivery.status == DeliveryStatus.RETRY, col(Delivery.retry_at) <= now)
         .order_by(col(Delivery.retry_at), col(Delivery.id))
         .limit(limit)
         .with_for_update(skip_locked=True, of=Delivery)
@@ -142,14 +141,14 @@ async def _expire_lost(session: AsyncSession, *, now: datetime, lease: timedelta
     stale = (
         await session.exec(
             select(Delivery).where(
-                col(Delivery.status).in_(["claimed", QUEUED]),
+                col(Delivery.status).in_([DeliveryStatus.CLAIMED, DeliveryStatus.QUEUED]),
                 col(Delivery.claimed_at) < now - lease,
             )
         )
     ).all()
     lost = 0
     for row in stale:
-        started = row.status == "claimed"
+        started = row.status == DeliveryStatus.CLAIMED
         log.warning(
             "delivery %s (chat #%s, slot %s) was claimed at %s and never marked: %s",
             row.id,
@@ -160,9 +159,10 @@ async def _expire_lost(session: AsyncSession, *, now: datetime, lease: timedelta
         )
         if started:
             lost += 1
-            row.status, row.error = "lost", "claimed but never marked (crash?); not resent"
+            row.status = DeliveryStatus.LOST
+            row.error = "claimed but never marked (crash?); not resent"
         else:
-            row.status, row.retry_at = "retry", now
+            row.status, row.retry_at = DeliveryStatus.RETRY, now
             row.error = "queued, never started (crash?)"
         session.add(row)
     return lost
@@ -181,10 +181,10 @@ async def start_sending(db: Database, deliveries: Sequence[tuple[int, int]]) -> 
             update(Delivery)
             .where(
                 col(Delivery.id).in_([delivery_id for delivery_id, _ in deliveries]),  # the PK
-                col(Delivery.status) == QUEUED,
+                col(Delivery.status) == DeliveryStatus.QUEUED,
                 tuple_(col(Delivery.id), col(Delivery.attempts)).in_(list(deliveries)),
             )
-            .values(status="claimed")
+            .values(status=DeliveryStatus.CLAIMED)
             .returning(col(Delivery.id))
         )
         return {row[0] for row in started.all()}
@@ -247,13 +247,13 @@ async def claim_due(
 
         for delivery, chat, schedule in retry_rows:
             if not chat.active or chat.course_id is None:
-                delivery.status = "skipped"
+                delivery.status = DeliveryStatus.SKIPPED
                 delivery.error = "chat no longer receives deliveries"
             elif now - delivery.slot_at > grace:
-                delivery.status = "skipped"
+                delivery.status = DeliveryStatus.SKIPPED
                 delivery.error = f"retry came {now - delivery.slot_at} late"
             else:
-                delivery.status = QUEUED
+                delivery.status = DeliveryStatus.QUEUED
                 delivery.attempts += 1
                 delivery.claimed_at = now
                 delivery.retry_at = None
@@ -308,9 +308,9 @@ async def claim_due(
             values.append(
                 {
                     "chat_id": chat.id,
-                    "kind": LESSON,
+                    "kind": DeliveryKind.LESSON,
                     "slot_at": slot,
-                    "status": "skipped" if plan.skipped else QUEUED,
+                    "status": DeliveryStatus.SKIPPED if plan.skipped else DeliveryStatus.QUEUED,
                     "attempts": 0 if plan.skipped else 1,
                     "claimed_at": now,
                     "error": f"missed by {now - slot}" if plan.skipped else None,
@@ -347,7 +347,7 @@ async def claim_due(
                     )
                     continue
                 row_id, status = by_key[key]
-                if status == "skipped":
+                if status == DeliveryStatus.SKIPPED:
                     skipped += 1
                     continue
                 claimed.append(claim_of(row_id, value["slot_at"], 1, chat, schedule.timezone))
@@ -382,7 +382,7 @@ async def prepare(
                 catalog,
                 chat_id=chat_id,
                 user_id=user_id,
-                purpose="lesson",
+                purpose=Purpose.LESSON,
                 now=now,
                 rng=rng,
                 lesson_id=out.lesson.id,
@@ -391,7 +391,7 @@ async def prepare(
             return Prepared(lesson=out, question=question, reason="lesson")
         reason = "finished"
     question = await learning.prepare_question(
-        db, catalog, chat_id=chat_id, user_id=user_id, purpose="review", now=now, rng=rng
+        db, catalog, chat_id=chat_id, user_id=user_id, purpose=Purpose.REVIEW, now=now, rng=rng
     )
     if question is None:
         return None

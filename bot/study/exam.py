@@ -21,6 +21,7 @@ from bot.content.schema import Catalog, Course, ExamSettings, Question
 from bot.db import repo
 from bot.db.engine import Database
 from bot.db.models import Answer, Chat, ExamRun, SentQuestion
+from bot.kinds import Purpose, QuizStyle
 from bot.progress.exam import (
     draw_exam,
     exam_deadline,
@@ -216,8 +217,8 @@ async def _next_question(
         chat=chat,
         member_pk=run.member_id,
         question=question,
-        style="buttons",
-        purpose="exam",
+        style=QuizStyle.BUTTONS,
+        purpose=Purpose.EXAM,
         now=now,
         rng=rng,
         exam_id=run.id,
@@ -228,11 +229,11 @@ async def _next_question(
     out = QuestionOut(
         sent_id=sent.id,
         chat_id=chat.tg_chat_id,
-        style="buttons",
+        style=QuizStyle.BUTTONS,
         question=question,
         options=options,
         correct_displayed=correct,
-        purpose="exam",
+        purpose=Purpose.EXAM,
         number=run.position + 1,
         total=run.size,
     )

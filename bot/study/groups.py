@@ -25,18 +25,17 @@ from bot.db.models import (
     SentQuestion,
     StudyDay,
 )
+from bot.kinds import GROUP_KINDS, ChatKind, DeliveryKind, DeliveryStatus
 from bot.progress.streak import StreakInfo, compute_streak, local_day
 from bot.scheduling.due import ScheduleSpec, next_due, parse_time, tzinfo_for
 from bot.study import schedules
 from bot.study.learning import Who, identify
 
-GROUP_KINDS = frozenset({"group", "supergroup"})
 TOP = 10  # rows of each leaderboard
 RECAP_WINDOW = timedelta(days=7)  # "this week" of the recap: the seven days before it
 RECAP_GRACE = timedelta(hours=12)  # a recap later than this (bot was down) is skipped
 MISSED_SIZE = 3
 WARMUP_SIZE = 3
-RECAP_KIND = "recap"
 
 
 # --- joining, leaving, migration ------------------------------------------------------------
@@ -49,7 +48,6 @@ class JoinOutcome:
     chat_id: int
     is_group: bool
     new_chat: bool
-    was_active: bool
     course_id: str | None
     next_due: datetime | None
 
@@ -84,7 +82,6 @@ async def bot_joined(
             session, tg_chat_id=chat_id, kind=kind, title=title, now=now
         )
         assert chat.id is not None
-        was_active = chat.active and not created
         chat.active = True
         if kind in GROUP_KINDS:
             chat.kind = kind
@@ -94,7 +91,7 @@ async def bot_joined(
         schedules.reschedule(chat, schedule, now=now)
         reschedule_recap(chat, schedule, now=now)
         session.add(schedule)
-        if kind == "private":
+        if kind == ChatKind.PRIVATE:
             member = await repo.get_member(session, chat_id)
             if member is not None and member.blocked:
                 member.blocked = False
@@ -105,7 +102,6 @@ async def bot_joined(
             chat_id=chat_id,
             is_group=kind in GROUP_KINDS,
             new_chat=created,
-            was_active=was_active,
             course_id=chat.course_id,
             next_due=schedule.next_due_at,
         )
@@ -119,7 +115,7 @@ async def mark_member_blocked(db: Database, *, user_id: int, now: datetime) -> N
             member.blocked = True
             session.add(member)
         chat = await repo.get_chat(session, user_id)
-        if chat is not None and chat.kind == "private" and chat.active:
+        if chat is not None and chat.kind == ChatKind.PRIVATE and chat.active:
             chat.active = False
             chat.updated_at = now
             session.add(chat)
@@ -153,7 +149,7 @@ async def migrate_chat(db: Database, *, old_chat_id: int, new_chat_id: int, now:
             await session.delete(new)
             await session.flush()  # free the unique tg_chat_id before taking it
         old.tg_chat_id = new_chat_id
-        old.kind = "supergroup"
+        old.kind = ChatKind.SUPERGROUP
         old.updated_at = now
         session.add(old)
         return "moved"
@@ -543,9 +539,9 @@ async def claim_due_recaps(db: Database, *, now: datetime) -> list[RecapClaim]:
             late = now - due > RECAP_GRACE
             delivery = Delivery(
                 chat_id=chat.id,
-                kind=RECAP_KIND,
+                kind=DeliveryKind.RECAP,
                 slot_at=slot,
-                status="skipped" if late else "claimed",
+                status=DeliveryStatus.SKIPPED if late else DeliveryStatus.CLAIMED,
                 claimed_at=now,
                 error="late: the bot was not running" if late else None,
             )
@@ -584,7 +580,7 @@ async def finish_recap(
         delivery.attempts += 1
         delivery.message_id = message_id
         delivery.error = error[:500] if error else None
-        if status == "sent":
+        if status == DeliveryStatus.SENT:
             delivery.sent_at = now
         session.add(delivery)
 

@@ -20,6 +20,7 @@ from bot.content.schema import Catalog, Course, Lesson, Question, QuestionType
 from bot.db import repo
 from bot.db.engine import Database
 from bot.db.models import Answer, Card, Chat, Confusion, Member, ReviewLog, SentQuestion
+from bot.kinds import GROUP_KINDS, SESSION_PURPOSES, ChatKind, Purpose, QuizStyle
 from bot.progress.streak import local_day
 from bot.quiz import engine
 from bot.scheduling.due import tzinfo_for
@@ -42,7 +43,7 @@ class Who:
     @property
     def is_group(self) -> bool:
         """Tell whether the chat is a group or supergroup."""
-        return self.chat_kind in {"group", "supergroup"}
+        return self.chat_kind in GROUP_KINDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +90,6 @@ class AnswerOutcome:
     chosen: tuple[int, ...] = ()
     option_order: tuple[int, ...] = ()
     lesson_done: Lesson | None = None
-    more_in_lesson: bool = False
     confusion: tuple[str, str, int] | None = None  # expected concept, chosen concept, times
     next_due: datetime | None = None
     exam_id: int | None = None
@@ -107,7 +107,6 @@ class StartOutcome:
     first_name: str
     new_chat: bool
     course: Course | None
-    choose_from: tuple[Course, ...] = ()
     unknown_course: str | None = None
     needs_setup: bool = False
     lessons_done: int = 0
@@ -121,11 +120,11 @@ async def identify(session: AsyncSession, who: Who, *, now: datetime) -> tuple[C
     member = await repo.upsert_member(
         session, tg_user_id=who.user_id, first_name=who.first_name, username=who.username, now=now
     )
-    if who.chat_kind == "private" and not member.started_private:
+    if who.chat_kind == ChatKind.PRIVATE and not member.started_private:
         member.started_private = True
         member.blocked = False
         session.add(member)
-    if not chat.active and who.chat_kind == "private":
+    if not chat.active and who.chat_kind == ChatKind.PRIVATE:
         chat.active = True  # the learner talks to us again: they unblocked the bot
         session.add(chat)
     await repo.ensure_membership(session, chat=chat, member=member, now=now)
@@ -161,13 +160,11 @@ async def start(
             session.add(chat)
         assert chat.id is not None
         done = len(await repo.done_lesson_ids(session, chat.id, course.id)) if course else 0
-        choose = tuple(catalog) if course is None else ()
         return StartOutcome(
             chat_id=who.chat_id,
             first_name=who.first_name,
             new_chat=created,
             course=course,
-            choose_from=choose,
             unknown_course=unknown,
             needs_setup=not chat.onboarded,
             lessons_done=done,
@@ -331,7 +328,7 @@ async def prepare_question(
         paused = await repo.paused_question_ids(session, course.id)
         question: Question | None = None
         picking = member is not None and question_id is None and lesson_id is None
-        if picking and member_pk is not None and purpose == "quiz":
+        if picking and member_pk is not None and purpose == Purpose.QUIZ:
             # "next" after a /review, /mistakes, /study or /drill question continues that plan
             planned = await reviews.continue_plan(
                 session, chat_pk=chat.id, member_pk=member_pk, session_index=session_index
@@ -350,7 +347,7 @@ async def prepare_question(
             if (
                 member_pk is not None
                 and lesson_id is None
-                and purpose in {"quiz", "review"}
+                and purpose in {Purpose.QUIZ, Purpose.REVIEW}
                 and (limits is None or limits.reviews_left > 0)
             ):
                 question = await _due_card_question(
@@ -374,7 +371,7 @@ async def prepare_question(
                 )
         if question is None:
             return None
-        style = chat.quiz_style if chat.quiz_style in {"poll", "buttons"} else "poll"
+        style = chat.quiz_style if chat.quiz_style in set(QuizStyle) else QuizStyle.POLL
         sent, options, correct = await create_sent_question(
             session,
             chat=chat,
@@ -400,7 +397,7 @@ async def prepare_question(
             purpose=purpose,
             number=number if number is not None else position,
             total=total,
-            confidence_prompt=chat.confidence_prompt and style == "buttons",
+            confidence_prompt=chat.confidence_prompt and style == QuizStyle.BUTTONS,
         )
 
 
@@ -521,7 +518,7 @@ async def toggle_option(
             return "not_your_question"
         if not 0 <= displayed < len(sent.option_order):
             return "button_expired"
-        if chat.kind != "private":
+        if chat.kind != ChatKind.PRIVATE:
             return "button_expired"  # groups answer multiple-answer items through polls
         selected = set(sent.selected or [])
         selected ^= {displayed}
@@ -608,12 +605,12 @@ async def _grade(
             session.add(answer)
     except IntegrityError:  # the same answer raced in from a redelivered update
         return AnswerOutcome(already_answered=True, question=question, **base)  # type: ignore[arg-type]
-    if sent.purpose in reviews.SESSION_PURPOSES:  # a planned session: "next" until its end
+    if sent.purpose in SESSION_PURPOSES:  # a planned session: "next" until its end
         total = await reviews.plan_total(session, member.id, sent.purpose)
         if total:
             base["per_session"] = total
     next_due = None
-    if sent.purpose != "exam":
+    if sent.purpose != Purpose.EXAM:
         card = await _review_card(
             session,
             member=member,
@@ -631,13 +628,15 @@ async def _grade(
     tz = member.timezone or (await repo.ensure_schedule(session, chat, timezone="UTC")).timezone
     await repo.add_study_day(session, member_pk=member.id, day=local_day(now, tzinfo_for(tz)))
     lesson_done = None
-    more = False
     lesson = course.lesson(question.lesson_id)
-    if lesson is not None and chat.kind == "private" and sent.purpose in {"lesson", "quiz"}:
+    if (
+        lesson is not None
+        and chat.kind == ChatKind.PRIVATE
+        and sent.purpose in {Purpose.LESSON, Purpose.QUIZ}
+    ):
         answered = await repo.answered_question_ids(session, member.id, course.id)
         answered.add(question.id)
         remaining = [q for q in lesson.questions if q.id not in answered]
-        more = bool(remaining)
         if not remaining and await repo.mark_lesson_done(
             session, chat_pk=chat.id, course_id=course.id, lesson_id=lesson.id, now=now
         ):
@@ -647,16 +646,15 @@ async def _grade(
         correct=result.correct,
         chosen=tuple(chosen),
         lesson_done=lesson_done,
-        more_in_lesson=more,
         confusion=confusion,
         next_due=next_due,
         extras={
             # "😎 Sure / 🤔 Guessed" after a right poll answer (button questions ask before)
             "confidence_prompt": chat.confidence_prompt
             and result.correct
-            and sent.style == "poll"
-            and sent.purpose != "exam"
-            and chat.kind == "private",
+            and sent.style == QuizStyle.POLL
+            and sent.purpose != Purpose.EXAM
+            and chat.kind == ChatKind.PRIVATE,
         },
         **base,  # type: ignore[arg-type]
     )
@@ -793,7 +791,7 @@ async def question_out(db: Database, catalog: Catalog, *, sent_id: int) -> Quest
         options=tuple(question.options[i].text for i in order),
         correct_displayed=tuple(sorted(engine.to_displayed(order, question.correct_ids))),
         purpose=sent.purpose,
-        confidence_prompt=chat.confidence_prompt and sent.style == "buttons",
+        confidence_prompt=chat.confidence_prompt and sent.style == QuizStyle.BUTTONS,
     )
 
 

@@ -21,11 +21,16 @@ from bot.db.models import (
     PausedQuestion,
     QuestionReport,
 )
+from bot.kinds import GROUP_KINDS, ChatKind, DeliveryStatus
 from bot.study.learning import Who
 
 MAX_REASON = 500
 TOP_MISSED = 5
-DELIVERY_STATUSES = ("sent", "failed", "skipped")
+DELIVERY_STATUSES: tuple[str, ...] = (
+    DeliveryStatus.SENT,
+    DeliveryStatus.FAILED,
+    DeliveryStatus.SKIPPED,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,14 +122,18 @@ async def gather_stats(db: Database, *, now: datetime) -> Stats:
             await session.exec(
                 select(func.count())
                 .select_from(Chat)
-                .where(Chat.kind == "private", col(Chat.active), col(Chat.course_id).is_not(None))
+                .where(
+                    Chat.kind == ChatKind.PRIVATE,
+                    col(Chat.active),
+                    col(Chat.course_id).is_not(None),
+                )
             )
         ).one()
         groups = (
             await session.exec(
                 select(func.count())
                 .select_from(Chat)
-                .where(col(Chat.kind).in_(("group", "supergroup")), col(Chat.active))
+                .where(col(Chat.kind).in_(sorted(GROUP_KINDS)), col(Chat.active))
             )
         ).one()
         active = (

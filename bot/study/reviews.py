@@ -30,6 +30,7 @@ from bot.db.models import (
     ReviewLog,
     SentQuestion,
 )
+from bot.kinds import SESSION_PURPOSES, Purpose
 from bot.progress.streak import local_day
 from bot.scheduling.due import tzinfo_for
 from bot.srs import review as srs
@@ -37,7 +38,6 @@ from bot.srs import session as planner
 from bot.srs.grading import Rating, rating_for
 from bot.srs.session import CardView
 
-SESSION_PURPOSES = frozenset({"review", "mistakes", "study", "drill"})
 MISTAKES_LIMIT = 10
 DRILL_SIZE = 5
 WEAKEST_COUNT = 2  # objectives favoured by /review as the exam nears...
@@ -156,7 +156,7 @@ async def daily_counts(
     session: AsyncSession, *, member_pk: int, course_id: str, since: datetime
 ) -> tuple[int, int]:
     """Return (new questions, reviews) a learner answered since ``since`` (exams left out)."""
-    not_exam = col(SentQuestion.purpose) != "exam"
+    not_exam = col(SentQuestion.purpose) != Purpose.EXAM
     joined = (
         select(Answer.question_id, func.min(Answer.answered_at))
         .join(SentQuestion, col(SentQuestion.id) == col(Answer.sent_question_id))
@@ -368,7 +368,7 @@ async def _plan(
     minutes: int,
 ) -> tuple[list[str], dict[str, object]]:
     assert member.id is not None
-    if purpose == "review":
+    if purpose == Purpose.REVIEW:
         limits = await limits_left(session, chat=chat, member=member, course_id=course.id, now=now)
         weakest: list[str] = []
         tz_name = await member_tz_name(session, member, chat)
@@ -391,10 +391,10 @@ async def _plan(
             "next_due": min(upcoming) if upcoming else None,
             "timezone": tz_name,
         }
-    if purpose == "mistakes":
+    if purpose == Purpose.MISTAKES:
         ids = [view.key for view in planner.mistakes(views, limit=MISTAKES_LIMIT)]
         return ids, ({} if ids else {"empty": "srs_mistakes_none"})
-    if purpose == "study":
+    if purpose == Purpose.STUDY:
         seen = {view.key for view in views}
         new_keys = [q.id for q in course.questions if q.id not in seen and q.id not in paused]
         ids = planner.build_study_session(views, minutes=minutes, now=now, new_keys=new_keys)
@@ -432,7 +432,7 @@ async def rate_confidence(
         if sent is None or member is None or member.id is None or sent.member_id != member.id:
             return "button_expired"
         answer = await repo.get_answer(session, sent_id, member.id)
-        if answer is None or not answer.correct or sent.purpose == "exam":
+        if answer is None or not answer.correct or sent.purpose == Purpose.EXAM:
             return "button_expired"
         if answer.confidence in {"sure", "guessed"}:
             return "srs_confidence_already"
@@ -475,9 +475,3 @@ async def rate_confidence(
             session.add_all([card, logs[-1]])
         session.add(answer)
         return "srs_confidence_sure" if sure else "srs_confidence_guessed"
-
-
-def question_of(catalog: Catalog, course_id: str, question_id: str) -> Question | None:
-    """Return a question of a course by ids."""
-    course = catalog.course(course_id)
-    return course.question(question_id) if course else None

@@ -6,7 +6,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from bot.db.models import Chat, Schedule
-from bot.scheduling.due import ScheduleSpec, format_days, next_due, parse_days, parse_time
+from bot.scheduling.due import ScheduleSpec, next_due, parse_days, parse_time
 
 
 def spec_of(schedule: Schedule) -> ScheduleSpec:
@@ -31,8 +31,3 @@ def reschedule(chat: Chat, schedule: Schedule, *, now: datetime) -> datetime | N
         next_due(spec_of(schedule), after=now) if delivering(chat, schedule) else None
     )
     return schedule.next_due_at
-
-
-def days_label(schedule: Schedule) -> str:
-    """Human form of a schedule's days ("every day", "Mon–Fri")."""
-    return format_days(parse_days(schedule.days))

@@ -27,6 +27,7 @@ from bot.db.models import (
     Schedule,
     SentQuestion,
 )
+from bot.kinds import ChatKind, QuizStyle
 from bot.progress.streak import local_day
 from bot.scheduling.due import (
     ALL_DAYS,
@@ -46,7 +47,7 @@ from bot.study import schedules
 # What the chat may be asked to type (chat.awaiting); other features may use other values.
 TYPED_KEYS: tuple[str, ...] = ("time", "days", "tz")
 
-QUIZ_STYLES: tuple[str, ...] = ("poll", "buttons")
+QUIZ_STYLES: tuple[str, ...] = tuple(QuizStyle)
 PER_SESSION_CHOICES: tuple[int, ...] = (1, 3, 5, 10)
 NEW_PER_DAY_CHOICES: tuple[int, ...] = (5, 10, 20)
 REVIEWS_PER_DAY_CHOICES: tuple[int, ...] = (10, 20, 50)
@@ -94,7 +95,7 @@ class SettingsView:
     @property
     def is_private(self) -> bool:
         """Tell whether this is a private chat."""
-        return self.chat_kind == "private"
+        return self.chat_kind == ChatKind.PRIVATE
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,7 +265,7 @@ async def _apply_in(
         schedule.days = value
     elif key == "tz":
         schedule.timezone = value
-        if chat.kind == "private":
+        if chat.kind == ChatKind.PRIVATE:
             member = await repo.get_member(session, chat.tg_chat_id)
             if member is not None:
                 member.timezone = value
@@ -354,7 +355,7 @@ async def pause(
         schedule.paused = True
         schedules.reschedule(chat, schedule, now=now)
         session.add(schedule)
-        member = await repo.get_member(session, user_id) if chat.kind == "private" else None
+        member = await repo.get_member(session, user_id) if chat.kind == ChatKind.PRIVATE else None
         if member is not None and member.id is not None:
             open_window = (
                 await session.exec(
@@ -384,7 +385,7 @@ async def resume(
         if chat.onboarded:  # a chat still being set up gets its first slot when setup ends
             schedules.reschedule(chat, schedule, now=now)
         session.add(schedule)
-        member = await repo.get_member(session, user_id) if chat.kind == "private" else None
+        member = await repo.get_member(session, user_id) if chat.kind == ChatKind.PRIVATE else None
         if member is not None and member.id is not None:
             day = local_day(now, tzinfo_for(member.timezone or schedule.timezone))
             windows = await session.exec(
@@ -411,7 +412,7 @@ async def reset_course(
         chat = await repo.get_chat(session, chat_id)
         if chat is None or chat.id is None or chat.course_id != course_id:
             return None
-        member = await repo.get_member(session, user_id) if chat.kind == "private" else None
+        member = await repo.get_member(session, user_id) if chat.kind == ChatKind.PRIVATE else None
         answers = cards = 0
         if member is not None and member.id is not None:
             answers = await _delete(
@@ -474,7 +475,9 @@ async def forget_member(db: Database, *, user_id: int) -> ForgetOutcome:
         members = await _delete(session, delete(Member).where(col(Member.tg_user_id) == user_id))
         chats = await _delete(
             session,
-            delete(Chat).where(col(Chat.tg_chat_id) == user_id, col(Chat.kind) == "private"),
+            delete(Chat).where(
+                col(Chat.tg_chat_id) == user_id, col(Chat.kind) == ChatKind.PRIVATE
+            ),
         )
         keys = await session.exec(
             select(KeyValue.key).where(col(KeyValue.key).contains(str(user_id)))

@@ -35,6 +35,7 @@ from bot.config import Settings
 from bot.content.loader import load_catalog
 from bot.content.schema import Catalog
 from bot.db.engine import Database
+from bot.kinds import ChatKind
 from bot.ops.startup import StartupError
 from bot.study import updates
 from bot.tg import callbacks, jobs, monitoring
@@ -232,7 +233,7 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
 async def _help(update: Update, context: TutorContext) -> None:
     chat = update.effective_chat
     if chat is not None:
-        await say(context, chat.id, t("help" if chat.type == "private" else "help_group"))
+        await say(context, chat.id, t("help" if chat.type == ChatKind.PRIVATE else "help_group"))
 
 
 async def _stray_button(update: Update, context: TutorContext) -> None:

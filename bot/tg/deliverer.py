@@ -39,6 +39,7 @@ from telegram.error import (
 
 from bot.clock import Clock
 from bot.db.engine import Database
+from bot.kinds import DeliveryStatus
 from bot.scheduling.pacing import MAX_ATTEMPTS, Pacer, PacingLimits, backoff
 from bot.study import chats, delivery
 from bot.study.delivery import Claimed, Result
@@ -395,10 +396,10 @@ class Deliverer:
             log.exception(
                 "delivery %s to chat %s: preparing failed", claim.delivery_id, claim.tg_chat_id
             )
-            await self._record(claim, "failed", error=f"prepare: {exc!r}")
+            await self._record(claim, DeliveryStatus.FAILED, error=f"prepare: {exc!r}")
             return None
         if parcel is None or not parcel.messages:
-            await self._record(claim, "skipped", error="nothing to deliver")
+            await self._record(claim, DeliveryStatus.SKIPPED, error="nothing to deliver")
             return None
         return _Run(claim=claim, parcel=parcel, chat_id=claim.tg_chat_id)
 
@@ -419,7 +420,7 @@ class Deliverer:
                 run.message_id = message.message_id
             run.done = index + 1
             if run.done == len(run.parcel.messages):
-                await self._finish(run, "sent")
+                await self._finish(run, DeliveryStatus.SENT)
         finally:
             run.busy = False
 
@@ -454,7 +455,7 @@ class Deliverer:
             await self._give_up(run, index, f"{label}: {decision.note}")
         elif decision.action == "retry":
             retry_at = self.clock() + (decision.retry_in or backoff(claim.attempts))
-            await self._finish(run, "retry", retry_at=retry_at, error=decision.note)
+            await self._finish(run, DeliveryStatus.RETRY, retry_at=retry_at, error=decision.note)
         else:  # "failed" or "dead"
             if decision.action == "failed":
                 log.error(
@@ -466,7 +467,7 @@ class Deliverer:
                     decision.note,
                     exc_info=exc if decision.unexpected else None,
                 )
-            await self._finish(run, decision.action, error=decision.note)
+            await self._finish(run, DeliveryStatus(decision.action), error=decision.note)
 
     async def _give_up(self, run: _Run, index: int, note: str) -> None:
         """Drop a later message; the delivery still counts as sent (its first message went)."""
@@ -474,7 +475,7 @@ class Deliverer:
             "delivery %s to chat %s: %s (not retried)", run.claim.delivery_id, run.chat_id, note
         )
         run.notes.append(note)
-        await self._finish(run, "sent")
+        await self._finish(run, DeliveryStatus.SENT)
 
     async def _finish(
         self,
@@ -496,7 +497,7 @@ class Deliverer:
                     log.exception(
                         "delivery %s: cannot forget an unsent message", run.claim.delivery_id
                     )
-        sent = status == "sent"
+        sent = status == DeliveryStatus.SENT
         notes = "; ".join(run.notes) or None
         await self._record(
             run.claim,

@@ -14,6 +14,7 @@ from telegram import Bot, Message
 from telegram.constants import ParseMode
 
 from bot.db.lease import acquire_delivery_lock
+from bot.kinds import OUTCOME_STATUSES
 from bot.scheduling.pacing import PacingLimits
 from bot.study import delivery, learning, updates
 from bot.study.delivery import Claimed
@@ -193,7 +194,7 @@ async def measured_tick(app: TutorApp) -> TickReport:
     started = time.perf_counter()
     report = await deliverer_of(app).tick()
     metrics.tick_seconds.observe(time.perf_counter() - started)
-    for status in ("sent", "retry", "failed", "dead", "skipped", "lost"):
+    for status in OUTCOME_STATUSES:
         if count := getattr(report, status):
             metrics.deliveries.labels(status=status).inc(count)
     if report.floods:

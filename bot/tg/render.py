@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.content.markup import render_lesson
 from bot.content.schema import Course, Question
+from bot.kinds import QuizStyle
 from bot.quiz.engine import letters
 from bot.study.learning import AnswerOutcome, LessonOut, QuestionOut
 from bot.tg import callbacks
@@ -116,7 +117,7 @@ def feedback(outcome: AnswerOutcome, *, include_explanation: bool) -> str:
                 # Polls show no letters: name the option itself there.
                 label = (
                     displayed_letters(outcome.option_order, [i])
-                    if outcome.style == "buttons"
+                    if outcome.style == QuizStyle.BUTTONS
                     else f"“{esc(option.text)}”"
                 )
                 lines.append(t("why_not", letter=label, text=esc(option.why_not)))
@@ -126,11 +127,6 @@ def feedback(outcome: AnswerOutcome, *, include_explanation: bool) -> str:
         expected, chosen, times = outcome.confusion
         lines.append(t("confusion_note", chosen=esc(chosen), expected=esc(expected), times=times))
     return "\n".join(lines)
-
-
-def answered_button_text(out_text: str, outcome: AnswerOutcome) -> str:
-    """The question message edited after answering: options marked, then the feedback."""
-    return f"{out_text}\n\n{feedback(outcome, include_explanation=True)}"
 
 
 def marked_options(outcome: AnswerOutcome) -> str:

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-
 from telegram import Bot, Message, Poll
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden
 
 from bot.db.engine import Database
+from bot.kinds import QuizStyle
 from bot.study import learning
 from bot.study.learning import LessonOut, QuestionOut
 from bot.tg import render
-
-log = logging.getLogger(__name__)
 
 
 async def send_lesson(bot: Bot, out: LessonOut) -> Message:
@@ -30,7 +26,7 @@ async def send_lesson(bot: Bot, out: LessonOut) -> Message:
 async def send_question(bot: Bot, db: Database, out: QuestionOut) -> Message:
     """Send a question as a quiz poll or as an inline-button message, then remember it."""
     try:
-        if out.style == "poll":
+        if out.style == QuizStyle.POLL:
             message = await bot.send_poll(
                 out.chat_id,
                 render.poll_question(out),
@@ -56,16 +52,3 @@ async def send_question(bot: Bot, db: Database, out: QuestionOut) -> Message:
         db, sent_id=out.sent_id, message_id=message.message_id, poll_id=poll_id
     )
     return message
-
-
-async def try_send_private(bot: Bot, user_id: int, text: str) -> bool:
-    """Send a private follow-up; a learner who blocked the bot costs one logged 403."""
-    try:
-        await bot.send_message(user_id, text, parse_mode=ParseMode.HTML)
-    except Forbidden:
-        log.info("private follow-up not delivered: user %s blocked the bot", user_id)
-        return False
-    except BadRequest as exc:
-        log.info("private follow-up to user %s failed: %s", user_id, exc.message)
-        return False
-    return True

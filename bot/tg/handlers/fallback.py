@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.kinds import ChatKind
 from bot.tg import render
 from bot.tg.context import TutorContext
 from bot.tg.handlers.common import say
@@ -19,7 +20,7 @@ async def unknown_command(update: Update, context: TutorContext) -> None:
     name, _, target = command.partition("@")
     if target and target.lower() != (context.bot.username or "").lower():
         return  # addressed to another bot
-    if message.chat.type != "private" and not target:
+    if message.chat.type != ChatKind.PRIVATE and not target:
         return  # privacy mode: in groups we only answer commands addressed to us
     await say(context, message.chat_id, t("unknown_command", command=render.esc(name[:40])))
 

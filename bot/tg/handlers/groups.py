@@ -15,6 +15,7 @@ from telegram.ext import (
 
 from bot.content.schema import Catalog
 from bot.db.engine import Database
+from bot.kinds import GROUP_KINDS, ChatKind, DeliveryStatus, Purpose
 from bot.progress.bars import label_bars, percent
 from bot.scheduling.due import DAY_NAMES, describe_local, parse_days, parse_time
 from bot.study import chats, learning
@@ -67,7 +68,7 @@ async def bot_membership(update: Update, context: TutorContext) -> None:
     """The bot was added to or removed from a group, or blocked/unblocked in private."""
     change = update.my_chat_member
     chat = change.chat
-    if chat.type not in {"private", "group", "supergroup"}:
+    if chat.type not in {ChatKind.PRIVATE, *GROUP_KINDS}:
         return
     was_in, is_in = _present(change.old_chat_member), _present(change.new_chat_member)
     if was_in == is_in:
@@ -79,7 +80,7 @@ async def bot_membership(update: Update, context: TutorContext) -> None:
         return
     user = change.from_user
     added_by = None
-    if chat.type != "private" and user is not None and not user.is_bot:
+    if chat.type != ChatKind.PRIVATE and user is not None and not user.is_bot:
         added_by = Who(
             chat_id=chat.id,
             chat_kind=chat.type,
@@ -518,7 +519,7 @@ async def send_weekly_recap(
             await study.finish_recap(
                 db,
                 delivery_id=delivery_id,
-                status="skipped",
+                status=DeliveryStatus.SKIPPED,
                 now=now,
                 error="chat inactive or gone",
             )
@@ -537,14 +538,18 @@ async def send_weekly_recap(
             await study.finish_recap(
                 db,
                 delivery_id=delivery_id,
-                status="failed",
+                status=DeliveryStatus.FAILED,
                 now=now,
                 error=f"{type(exc).__name__}: {exc}",
             )
         return False
     if delivery_id is not None:
         await study.finish_recap(
-            db, delivery_id=delivery_id, status="sent", now=now, message_id=message.message_id
+            db,
+            delivery_id=delivery_id,
+            status=DeliveryStatus.SENT,
+            now=now,
+            message_id=message.message_id,
         )
     for number, question in enumerate(out.warmup, 1):
         prepared = await learning.prepare_question(
@@ -552,7 +557,7 @@ async def send_weekly_recap(
             catalog,
             chat_id=chat_id,
             user_id=None,
-            purpose="warmup",
+            purpose=Purpose.WARMUP,
             now=now,
             question_id=question.id,
             number=number,
@@ -585,7 +590,7 @@ async def recap_tick(context: TutorContext) -> None:
             await study.finish_recap(
                 context.db,
                 delivery_id=claim.delivery_id,
-                status="failed",
+                status=DeliveryStatus.FAILED,
                 now=now,
                 error="unexpected error",
             )

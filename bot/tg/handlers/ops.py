@@ -11,6 +11,7 @@ from telegram.ext import (
 )
 
 from bot.content.markup import strip_html
+from bot.kinds import ChatKind, DeliveryStatus
 from bot.study import ops
 from bot.study.ops import Stats
 from bot.tg import render
@@ -38,7 +39,7 @@ REPORT_REPLY = _ReplyToReportPrompt(name="REPORT_REPLY")
 
 def stats_text(stats: Stats) -> str:
     """Render operator figures as Telegram HTML."""
-    known = ("sent", "failed", "skipped")
+    known = (DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.SKIPPED)
     other = ", ".join(
         f"{n} {render.esc(status)}"
         for status, n in sorted(stats.deliveries.items())
@@ -61,9 +62,9 @@ def stats_text(stats: Stats) -> str:
         learners=stats.learners,
         groups=stats.groups,
         active=stats.active_members_7d,
-        sent=stats.deliveries.get("sent", 0),
-        failed=stats.deliveries.get("failed", 0),
-        skipped=stats.deliveries.get("skipped", 0),
+        sent=stats.deliveries.get(DeliveryStatus.SENT, 0),
+        failed=stats.deliveries.get(DeliveryStatus.FAILED, 0),
+        skipped=stats.deliveries.get(DeliveryStatus.SKIPPED, 0),
         other=t("ops_stats_other", items=other) if other else "",
         answers=stats.answers_today,
         correct=stats.correct_today,
@@ -77,7 +78,7 @@ async def stats(update: Update, context: TutorContext) -> None:
     """/stats: operator figures for ADMIN_USER_IDS in a private chat; a hint for everyone else."""
     user, chat = update.effective_user, update.effective_chat
     allowed = context.bot_data.settings.admin_user_ids
-    if user is None or chat is None or chat.type != "private" or user.id not in allowed:
+    if user is None or chat is None or chat.type != ChatKind.PRIVATE or user.id not in allowed:
         await fallback.unknown_command(update, context)
         return
     figures = await ops.gather_stats(context.db, now=context.now())
@@ -142,5 +143,5 @@ async def receive_report_reason(update: Update, context: TutorContext) -> None:
     )
     if saved:
         await say(context, message.chat_id, t("report_saved"), reply_to=message.message_id)
-    elif message.chat.type == "private":
+    elif message.chat.type == ChatKind.PRIVATE:
         await say(context, message.chat_id, t("free_text_hint"))

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.kinds import Purpose
 from bot.study import learning, reviews
 from bot.study.learning import AnswerOutcome, QuestionOut, Who
 from bot.tg import flows, monitoring, render, send
@@ -23,7 +24,7 @@ async def send_next_question(
     context: TutorContext,
     who: Who,
     *,
-    purpose: str = "quiz",
+    purpose: str = Purpose.QUIZ,
     lesson_id: str | None = None,
     session_index: int = 1,
 ) -> QuestionOut | None:
@@ -222,7 +223,7 @@ async def next_button(update: Update, context: TutorContext) -> None:
         await say(context, who.chat_id, t("session_end"))
         return
     done = int(count)
-    await send_next_question(context, who, purpose="quiz", session_index=done + 1)
+    await send_next_question(context, who, purpose=Purpose.QUIZ, session_index=done + 1)
 
 
 async def lesson_quiz_button(update: Update, context: TutorContext) -> None:
@@ -231,4 +232,6 @@ async def lesson_quiz_button(update: Update, context: TutorContext) -> None:
     who = who_of(update)
     await query.answer()
     lesson_id = context.button["lesson_id"]
-    await send_next_question(context, who, purpose="lesson", lesson_id=lesson_id, session_index=1)
+    await send_next_question(
+        context, who, purpose=Purpose.LESSON, lesson_id=lesson_id, session_index=1
+    )

@@ -12,6 +12,7 @@ from telegram.ext import filters
 
 from bot.content.markup import strip_html
 from bot.content.schema import Catalog
+from bot.kinds import ChatKind, QuizStyle
 from bot.study import settings as study
 from bot.study.learning import Who
 from bot.tg import callbacks, render
@@ -100,7 +101,7 @@ def _mark(label: str, current: bool) -> str:
 
 def main_keyboard(view: study.SettingsView, catalog: Catalog) -> InlineKeyboardMarkup:
     """The /settings buttons: one per setting."""
-    other_style = "buttons" if view.quiz_style == "poll" else "poll"
+    other_style = QuizStyle.BUTTONS if view.quiz_style == QuizStyle.POLL else QuizStyle.POLL
     rows: Rows = [
         [
             (t("btn_time"), callbacks.settings_menu("time")),
@@ -127,7 +128,7 @@ def main_keyboard(view: study.SettingsView, catalog: Catalog) -> InlineKeyboardM
 def settings_text(view: study.SettingsView, catalog: Catalog) -> str:
     """The /settings message: every current value."""
     course = catalog.course(view.course_id) if view.course_id else None
-    style = view.quiz_style if view.quiz_style in study.QUIZ_STYLES else "poll"
+    style = view.quiz_style if view.quiz_style in study.QUIZ_STYLES else QuizStyle.POLL
     body = t(
         "settings_body",
         course=render.esc(course.title) if course else "—",
@@ -264,7 +265,7 @@ async def begin_setup(context: TutorContext, chat_id: int) -> None:
 
 async def is_admin(context: TutorContext, who: Who) -> bool:
     """Tell whether the user may change this chat's settings (private chats: always)."""
-    if who.chat_kind == "private":
+    if who.chat_kind == ChatKind.PRIVATE:
         return True
     return await is_chat_admin(context, chat_id=who.chat_id, user_id=who.user_id)
 
@@ -315,7 +316,7 @@ async def settings_button(update: Update, context: TutorContext) -> None:
         await _edit(context, query, *menu)
         return
     if action == "type":
-        if value not in study.TYPED_KEYS or who.chat_kind != "private":
+        if value not in study.TYPED_KEYS or who.chat_kind != ChatKind.PRIVATE:
             await query.answer(t("button_expired"))
             return
         if not await study.set_awaiting(
@@ -513,7 +514,7 @@ async def forgetme_command(update: Update, context: TutorContext) -> None:
     who = who_of(update)
     if who is None:
         return
-    if who.chat_kind != "private":
+    if who.chat_kind != ChatKind.PRIVATE:
         await say(context, who.chat_id, t("forget_in_private"))
         return
     await say(
@@ -530,7 +531,7 @@ async def forget_button(update: Update, context: TutorContext) -> None:
     who = who_of(update)
     if query is None or who is None:
         return
-    if who.chat_kind != "private" or who.chat_id != who.user_id:
+    if who.chat_kind != ChatKind.PRIVATE or who.chat_id != who.user_id:
         await query.answer(t("button_expired"))
         return
     await query.answer()

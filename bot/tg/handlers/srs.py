@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
+from bot.kinds import SESSION_PURPOSES, Purpose
 from bot.progress.bars import bar
 from bot.progress.chart import render_progress_chart
 from bot.scheduling.due import describe_local
@@ -77,14 +78,14 @@ async def _start(context: TutorContext, who: Who, purpose: str, *, minutes: int 
     if start.empty is not None:
         await say(context, who.chat_id, await _empty_text(context, who, start))
         return
-    if purpose == "review":
+    if purpose == Purpose.REVIEW:
         text = t("srs_review_start", count=start.total)
         if start.weakest:
             names = ", ".join(render.esc(_objective_title(context, o)) for o in start.weakest)
             text += "\n" + t("srs_review_weak", objectives=names)
-    elif purpose == "mistakes":
+    elif purpose == Purpose.MISTAKES:
         text = t("srs_mistakes_start", count=start.total)
-    elif purpose == "study":
+    elif purpose == Purpose.STUDY:
         text = t("srs_study_start", minutes=minutes, count=start.total)
     else:
         expected, chosen = start.confusion or ("", "")
@@ -120,13 +121,13 @@ async def _empty_text(context: TutorContext, who: Who, start: reviews.SessionSta
 async def review(update: Update, context: TutorContext) -> None:
     """/review: due cards now, the ones closest to being forgotten first."""
     if (who := await _private(update, context, "/review")) is not None:
-        await _start(context, who, "review")
+        await _start(context, who, Purpose.REVIEW)
 
 
 async def mistakes(update: Update, context: TutorContext) -> None:
     """/mistakes: the questions answered wrong most recently."""
     if (who := await _private(update, context, "/mistakes")) is not None:
-        await _start(context, who, "mistakes")
+        await _start(context, who, Purpose.MISTAKES)
 
 
 async def study(update: Update, context: TutorContext) -> None:
@@ -141,13 +142,13 @@ async def study(update: Update, context: TutorContext) -> None:
     if not 1 <= minutes <= MAX_STUDY_MINUTES:
         await say(context, who.chat_id, t("srs_study_bad", max=MAX_STUDY_MINUTES))
         return
-    await _start(context, who, "study", minutes=minutes)
+    await _start(context, who, Purpose.STUDY, minutes=minutes)
 
 
 async def drill(update: Update, context: TutorContext) -> None:
     """/drill: a short contrast drill on the learner's most frequent mix-up."""
     if (who := await _private(update, context, "/drill")) is not None:
-        await _start(context, who, "drill")
+        await _start(context, who, Purpose.DRILL)
 
 
 async def next_in_session(update: Update, context: TutorContext) -> None:
@@ -155,7 +156,7 @@ async def next_in_session(update: Update, context: TutorContext) -> None:
     query = update.callback_query
     who = who_of(update)
     purpose, answered = context.button["purpose"], int(context.button["answered"])
-    if purpose not in reviews.SESSION_PURPOSES or who is None:
+    if purpose not in SESSION_PURPOSES or who is None:
         await query.answer(t("button_expired"))
         return
     await query.answer()
@@ -170,16 +171,6 @@ def confidence_buttons(outcome: AnswerOutcome) -> list[tuple[str, str]]:
         (t("srs_sure_btn"), callbacks.confidence("sure", outcome.sent_id)),
         (t("srs_guessed_btn"), callbacks.confidence("guess", outcome.sent_id)),
     ]
-
-
-def session_next_button(outcome: AnswerOutcome) -> tuple[str, str] | None:
-    """The "next" button of a planned session (None when the session is over or not one)."""
-    if outcome.purpose not in reviews.SESSION_PURPOSES:
-        return None
-    if outcome.session_index >= outcome.per_session:
-        return None
-    data = callbacks.session_next(outcome.purpose, outcome.session_index)
-    return t("next_question_btn"), data
 
 
 async def confidence(update: Update, context: TutorContext) -> None:
