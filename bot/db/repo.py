@@ -193,6 +193,16 @@ async def get_sent_by_poll(session: AsyncSession, poll_id: str) -> SentQuestion 
     ).first()
 
 
+async def tg_chat_of_poll(session: AsyncSession, poll_id: str) -> int | None:
+    """Return the Telegram chat id a poll was sent to (None: not one of ours)."""
+    query = (
+        select(Chat.tg_chat_id)
+        .join(SentQuestion, col(SentQuestion.chat_id) == col(Chat.id))
+        .where(SentQuestion.poll_id == poll_id)
+    )
+    return (await session.exec(query)).first()
+
+
 async def get_answer(session: AsyncSession, sent_pk: int, member_pk: int) -> Answer | None:
     """Return a member's answer to a sent question, if any."""
     return (

@@ -37,3 +37,9 @@ async def forget_old(db: Database, *, now: datetime) -> int:
             delete(ProcessedUpdate).where(col(ProcessedUpdate.seen_at) < now - KEEP_FOR)
         )
         return int(result.rowcount or 0)
+
+
+async def poll_chat(db: Database, *, poll_id: str) -> int | None:
+    """Return the Telegram chat a poll of ours was sent to (None: unknown poll)."""
+    async with db.read() as session:
+        return await repo.tg_chat_of_poll(session, poll_id)

@@ -38,7 +38,7 @@ from bot.db.engine import Database
 from bot.kinds import ChatKind
 from bot.ops.startup import StartupError
 from bot.study import updates
-from bot.tg import callbacks, jobs, monitoring
+from bot.tg import callbacks, jobs, lanes, monitoring
 from bot.tg.context import BotData, TutorApp, TutorContext
 from bot.tg.handlers import errors, exam, fallback, groups, lesson, ops, quiz, settings, srs, start
 from bot.tg.handlers.common import say
@@ -124,6 +124,7 @@ def build_application(
         .post_init(_post_init)
         .post_stop(jobs.stop_drain)
         .post_shutdown(_post_shutdown)
+        .concurrent_updates(lanes.FairLanes())  # a chat's lane; chats served round-robin
     )
     # getUpdates goes through a tracker: readiness needs to know Telegram still answers.
     tracker = monitoring.TrackingRequest(request or HTTPXRequest(read_timeout=40))
@@ -271,6 +272,14 @@ async def _post_init(app: TutorApp) -> None:
     if data.db is None:
         data.db = Database.from_url(data.settings.database_url)
     await data.db.migrate()
+    processor = app.update_processor
+    if isinstance(processor, lanes.FairLanes):
+        opened = data.db
+
+        async def poll_chat(poll_id: str) -> int | None:
+            return await updates.poll_chat(opened, poll_id=poll_id)
+
+        processor.poll_chat = poll_chat
     if not data.catalog.courses:
         data.catalog = load_catalog(data.settings.lessons_dir)
     await _publish_command_menus(app)
