@@ -32,7 +32,7 @@ def _insert(db_or_session: Any) -> Any:
 
 
 async def first_time_upsert(db: Database, *, update_id: int, now: datetime) -> bool:
-    """Proposed updates.first_time: one INSERT .. ON CONFLICT DO NOTHING instead of get + add."""
+    """Proposed updates.mark: one INSERT .. ON CONFLICT DO NOTHING instead of get + add."""
     async with db.begin() as session:
         result = await session.exec(
             _insert(db)(ProcessedUpdate)
@@ -57,9 +57,9 @@ async def no_answer_lookup(session: AsyncSession, sent_pk: int, member_pk: int) 
 
 
 PATCHES: dict[str, tuple[Any, str, Any]] = {
-    "dedup as one upsert (bot/study/updates.py first_time)": (
+    "dedup as one upsert (bot/study/updates.py mark)": (
         updates,
-        "first_time",
+        "mark",
         first_time_upsert,
     ),
     "study day as one upsert (bot/db/repo.py add_study_day)": (

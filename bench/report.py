@@ -383,7 +383,7 @@ def profile_notes(details: dict[str, Any]) -> list[str]:
             "",
             "1. dedup txn: `BEGIN IMMEDIATE`, `SELECT processedupdate`, `INSERT processedupdate`"
             " -> proposed `INSERT .. ON CONFLICT DO NOTHING` (1 statement, rowcount says "
-            "whether it is new) in `bot/study/updates.py first_time`.",
+            "whether it is new) in `bot/study/updates.py mark`.",
             "2. grading txn: `SELECT sentquestion`, `SELECT chat`, `SELECT member`, `SELECT "
             "membership`, `SELECT answer` (pre-check), `SAVEPOINT`, `INSERT answer`, `RELEASE`, "
             "`SELECT card`, `INSERT card`, `UPDATE answer SET rating`, `UPDATE card`, `INSERT "

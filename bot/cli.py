@@ -217,8 +217,8 @@ def _serve(app: Any, settings: Settings, allowed_updates: list[str]) -> None:
             drop_pending_updates=False,
         )
     else:
-        log.info("starting long polling against %s", settings.base_url)
-        app.run_polling(allowed_updates=allowed_updates, drop_pending_updates=False)
+        log.info("starting durable long polling against %s", settings.base_url)
+        app.run_durable_polling(allowed_updates=allowed_updates)
 
 
 def cmd_playground(args: argparse.Namespace) -> int:

@@ -121,7 +121,7 @@ class FakeApp:
         self.bot_data = types.SimpleNamespace(extras={})
         self.lock_held_while_running = False
 
-    def run_polling(self, **kwargs: Any) -> None:
+    def run_durable_polling(self, **kwargs: Any) -> None:
         self.polling = kwargs
         self.lock_held_while_running = self.bot_data.delivery_lock.held
 
@@ -155,7 +155,7 @@ def fake_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeApp:
 
 def test_run_with_a_token_polls_without_dropping_updates(fake_app: FakeApp) -> None:
     assert cli.main(["run"]) == 0
-    assert fake_app.polling == {"allowed_updates": ALLOWED_UPDATES, "drop_pending_updates": False}
+    assert fake_app.polling == {"allowed_updates": ALLOWED_UPDATES}
     assert fake_app.webhook is None
     assert fake_app.lock_held_while_running  # handed to the jobs, released after the run
     assert not fake_app.bot_data.delivery_lock.held

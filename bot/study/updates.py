@@ -1,4 +1,8 @@
-"""Remember handled update ids so that an update Telegram delivers twice has one effect."""
+"""Remember handled update ids so that an update Telegram delivers twice has one effect.
+
+An update is marked once its handling finished (`mark`), not when it starts: a crash in between
+makes Telegram deliver it again (durable polling) and it runs again, rather than being lost.
+"""
 
 from __future__ import annotations
 
@@ -14,20 +18,18 @@ from bot.db.models import ProcessedUpdate
 KEEP_FOR = timedelta(days=2)  # Telegram keeps undelivered updates for 24 hours
 
 
-async def first_time(db: Database, *, update_id: int, now: datetime) -> bool:
-    """Record an update id; return False when it was handled before."""
+async def handled(db: Database, *, update_id: int) -> bool:
+    """Tell whether an update was handled before."""
+    async with db.read() as session:
+        return await session.get(ProcessedUpdate, update_id) is not None
+
+
+async def mark(db: Database, *, update_id: int, now: datetime) -> bool:
+    """Record that an update was handled; return False when it already was."""
     async with db.begin() as session:
         return await repo.insert_ignore(
             session, ProcessedUpdate, {"update_id": update_id, "seen_at": now}, keys=["update_id"]
         )
-
-
-async def unmark(db: Database, *, update_id: int) -> None:
-    """Forget that an update was handled (its handling failed, so a redelivery may retry it)."""
-    async with db.begin() as session:
-        row = await session.get(ProcessedUpdate, update_id)
-        if row is not None:
-            await session.delete(row)
 
 
 async def forget_old(db: Database, *, now: datetime) -> int:

@@ -143,7 +143,8 @@ def build_application(
 
     # -2: a press without data matches every CallbackQueryHandler (PTB): expire it here.
     app.add_handler(TypeHandler(Update, _refuse_empty_buttons), group=-2)
-    # -1: drop updates we have already handled (Telegram redelivers after a crash).
+    # -1: drop updates we have already handled (Telegram redelivers after a crash); the mark
+    # is written when an update's handling has finished (monitoring.TutorApplication).
     app.add_handler(TypeHandler(Update, _drop_duplicates), group=-1)
 
     # 0: commands, buttons and answers. Order matters: specific before catch-alls.
@@ -253,7 +254,7 @@ async def _refuse_empty_buttons(update: Update, context: TutorContext) -> None:
 
 
 async def _drop_duplicates(update: Update, context: TutorContext) -> None:
-    if not await updates.first_time(context.db, update_id=update.update_id, now=context.now()):
+    if await updates.handled(context.db, update_id=update.update_id):
         log.info("update %s: already handled, ignored", update.update_id)
         raise ApplicationHandlerStop
 

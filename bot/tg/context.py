@@ -18,6 +18,7 @@ from bot.db.lease import DeliveryLock
 from bot.ops.healthserver import HealthServer
 from bot.ops.metrics import Metrics, Vitals
 from bot.tg.deliverer import Deliverer
+from bot.tg.polling import Ledger
 
 
 @dataclass
@@ -36,6 +37,8 @@ class BotData:
     delivery_lock: DeliveryLock | None = None  # held while this process delivers (SQLite)
     deliverer: Deliverer | None = None  # built on first use (jobs.deliverer_of)
     drain: asyncio.Task[Any] | None = None  # the delivery drain in flight
+    unfinished: set[int] = field(default_factory=set)  # updates a database error cut short
+    ledger: Ledger | None = None  # durable polling's bookkeeping (polling mode only)
     admin_cache: dict[tuple[int, int], tuple[bool, datetime]] = field(default_factory=dict)
 
 

@@ -15,6 +15,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application
@@ -24,6 +25,8 @@ from bot.logs import bind_update, unbind_update
 from bot.ops import health
 from bot.ops.healthserver import HealthServer, Probes
 from bot.ops.metrics import Check, Verdict, liveness, readiness, telegram_check
+from bot.study import updates
+from bot.tg import polling
 
 if TYPE_CHECKING:
     from bot.tg.context import TutorApp, TutorContext
@@ -76,6 +79,7 @@ class TutorApplication(Application):
         started = time.perf_counter()
         try:
             await super().process_update(update)
+            await self._mark_handled(update.update_id)
         finally:
             elapsed = time.perf_counter() - started
             metrics = self.bot_data.metrics
@@ -86,7 +90,26 @@ class TutorApplication(Application):
             updates_log.info(
                 "update %s: %s in chat %s, %.0f ms", update.update_id, what, chat_id, elapsed * 1e3
             )
+            if self.bot_data.ledger is not None:  # durable polling may now confirm it
+                self.bot_data.ledger.finish(update.update_id)
             unbind_update(token)
+
+    async def _mark_handled(self, update_id: int) -> None:
+        """Record the update as handled, unless a database error cut it short."""
+        data = self.bot_data
+        if update_id in data.unfinished:
+            data.unfinished.discard(update_id)
+            return
+        if data.db is None:
+            return
+        try:
+            await updates.mark(data.db, update_id=update_id, now=data.clock())
+        except SQLAlchemyError as exc:  # a redelivery would run it again: say so, go on
+            log.warning("update %s: could not record it as handled: %s", update_id, exc)
+
+    def run_durable_polling(self, *, allowed_updates: list[str]) -> None:
+        """Run with durable long polling (bot/tg/polling.py) until SIGINT or SIGTERM."""
+        asyncio.run(polling.run_durable_polling(self, allowed_updates=allowed_updates))
 
 
 class TrackingRequest(BaseRequest):

@@ -9,20 +9,12 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 
-from bot.study import chats, updates
+from bot.study import chats
 from bot.tg import monitoring
 from bot.tg.context import TutorContext
 from bot.tg.texts import t
 
 log = logging.getLogger(__name__)
-
-
-async def _allow_retry(context: TutorContext, update_id: int) -> None:
-    """The database failed mid-update: let a redelivery of it run again (nothing was written)."""
-    try:
-        await updates.unmark(context.db, update_id=update_id)
-    except SQLAlchemyError as exc:  # still locked or full: the log line above says what failed
-        log.warning("update %s: could not clear its handled mark: %s", update_id, exc)
 
 
 async def error_handler(update: object, context: TutorContext) -> None:
@@ -51,7 +43,9 @@ async def error_handler(update: object, context: TutorContext) -> None:
         exc_info=error if not isinstance(error, TelegramError) else None,
     )
     if update_id is not None and isinstance(error, SQLAlchemyError):
-        await _allow_retry(context, update_id)
+        # The database failed mid-update (nothing was written): leave it unmarked, so that a
+        # redelivery of it runs again.
+        context.bot_data.unfinished.add(update_id)
     if chat is None and voter is not None and isinstance(error, Forbidden):
         # The voter blocked the bot: stop their deliveries.
         await chats.deactivate(context.db, chat_id=voter.id, now=context.now())
