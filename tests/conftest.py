@@ -10,7 +10,7 @@ import pytest
 
 from bot.db.engine import Database
 
-pytest_plugins = ["tests.pg"]
+pytest_plugins = ["tests.pg", "tests.liveapi"]
 
 os.environ.setdefault(
     "PTB_TIMEDELTA", "1"

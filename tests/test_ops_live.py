@@ -8,109 +8,19 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.botkit import MINI
+from tests.liveapi import LiveAPI, free_port, wait_for
 
 TOKEN = "123456:LIVE-test_token"
 CHAT = 4242
-
-
-class LiveAPI:
-    """The state behind the HTTP handler: pending updates, failure switch, calls seen."""
-
-    def __init__(self) -> None:
-        self.pending: list[dict[str, Any]] = []
-        self.failing = False
-        self.calls: list[str] = []
-        self.lock = threading.Lock()
-
-    def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        with self.lock:
-            self.calls.append(method)
-            if method == "getUpdates" and self.failing:
-                return 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}
-            if method == "getMe":
-                user = {"id": 1, "is_bot": True, "first_name": "T", "username": "tutor_bot"}
-                return 200, {"ok": True, "result": user}
-            if method == "getUpdates":
-                offset = int(params.get("offset") or 0)
-                ready = [u for u in self.pending if u["update_id"] >= offset]
-                self.pending = ready
-                return 200, {"ok": True, "result": ready}
-            if method == "sendMessage":
-                chat = {"id": int(params["chat_id"]), "type": "private", "first_name": "L"}
-                message = {"message_id": 7, "date": int(time.time()), "chat": chat, "text": "x"}
-                return 200, {"ok": True, "result": message}
-            return 200, {"ok": True, "result": True}
-
-
-def _handler(api: LiveAPI) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            kind = self.headers.get("Content-Type", "")
-            params: dict[str, Any] = {}
-            if raw and "json" in kind:
-                params = json.loads(raw)
-            elif raw:
-                from urllib.parse import parse_qsl
-
-                params = dict(parse_qsl(raw.decode()))
-            method = self.path.rsplit("/", 1)[-1]
-            if method == "getUpdates" and not api.pending and not api.failing:
-                time.sleep(0.2)  # a short long-poll
-            status, body = api.answer(method, params)
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    return Handler
-
-
-@pytest.fixture
-def live_api() -> Iterator[tuple[LiveAPI, str]]:
-    api = LiveAPI()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(api))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield api, f"http://127.0.0.1:{server.server_address[1]}/bot"
-    server.shutdown()
-    server.server_close()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(predicate: Any, *, seconds: float, what: str) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def readyz(port: int) -> tuple[int, dict[str, Any]]:

@@ -31,6 +31,7 @@ POLL_TIMEOUT = 10  # seconds Telegram holds a getUpdates open
 LIMIT = 100  # updates per getUpdates (Telegram's maximum)
 MAX_BACKOFF = 30.0
 STOP_GRACE = 10.0  # seconds to let in-flight updates finish on stop
+STUCK_AFTER = 120.0  # seconds an update may hold the offset back before it is given up
 
 
 @dataclass
@@ -40,14 +41,17 @@ class Ledger:
     unhandled: set[int] = field(default_factory=set)  # fetched, waiting or in flight
     handled: set[int] = field(default_factory=set)  # handled, above the confirmed offset
     newest: int | None = None  # the highest update id fetched
+    since: dict[int, float] = field(default_factory=dict)  # when each unhandled one came
+    progress: asyncio.Event = field(default_factory=asyncio.Event)  # set when one finishes
 
-    def take(self, update_id: int) -> bool:
+    def take(self, update_id: int, *, now: float = 0.0) -> bool:
         """Note a fetched update; return False when it was fetched before (a redelivery)."""
         if update_id in self.unhandled or update_id in self.handled:
             return False
         if self.newest is not None and update_id <= self.newest:
             return False  # confirmed and forgotten long ago
         self.unhandled.add(update_id)
+        self.since[update_id] = now
         self.newest = update_id
         return True
 
@@ -55,7 +59,9 @@ class Ledger:
         """Note that an update was handled (its effects are committed)."""
         if update_id in self.unhandled:
             self.unhandled.discard(update_id)
+            self.since.pop(update_id, None)
             self.handled.add(update_id)
+            self.progress.set()
         self._prune()
 
     def offset(self) -> int | None:
@@ -64,14 +70,16 @@ class Ledger:
             return min(self.unhandled)
         return None if self.newest is None else self.newest + 1
 
-    def skip_stuck(self) -> list[int]:
-        """Give up holding the offset for the updates blocking it; return their ids.
+    def skip_stuck(self, *, now: float, older_than: float) -> list[int]:
+        """Stop holding the offset for updates waiting longer than `older_than`; return them.
 
-        Used when a full getUpdates page held nothing new: Telegram would answer the same page
-        forever while one update hangs. Those updates stay unhandled in memory, not at Telegram.
+        While the oldest unhandled update holds the offset, Telegram answers at most one page
+        from it; an update that hangs would block newer ones forever.
         """
-        stuck = sorted(self.unhandled)
-        self.unhandled.clear()
+        stuck = sorted(i for i in self.unhandled if now - self.since.get(i, now) > older_than)
+        for update_id in stuck:
+            self.unhandled.discard(update_id)
+            self.since.pop(update_id, None)
         self._prune()
         return stuck
 
@@ -111,6 +119,7 @@ async def run_durable_polling(app: TutorApp, *, allowed_updates: Sequence[str]) 
 
 async def _poll(app: TutorApp, ledger: Ledger, allowed_updates: Sequence[str]) -> None:
     """Fetch updates forever, queue the new ones, confirm only what was handled."""
+    loop = asyncio.get_running_loop()
     delay = 0.0
     while True:
         try:
@@ -132,15 +141,22 @@ async def _poll(app: TutorApp, ledger: Ledger, allowed_updates: Sequence[str]) -
             await asyncio.sleep(delay)
             continue
         delay = 0.0
-        fresh = [u for u in updates if ledger.take(u.update_id)]
+        now = loop.time()
+        ledger.progress.clear()
+        fresh = [u for u in updates if ledger.take(u.update_id, now=now)]
         for update in fresh:
             await app.update_queue.put(update)
-        if len(updates) >= LIMIT and not fresh:
-            stuck = ledger.skip_stuck()
-            log.warning(
-                "updates %s take long: confirming them to Telegram, to fetch newer ones",
-                ", ".join(map(str, stuck[:5])) + (" ..." if len(stuck) > 5 else ""),
-            )
+        if updates and not fresh:
+            # A page of updates we hold already: wait until one finishes before asking again.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(ledger.progress.wait(), 1.0)
+            stuck = ledger.skip_stuck(now=loop.time(), older_than=STUCK_AFTER)
+            if stuck:
+                log.warning(
+                    "updates %s still unhandled after %gs: no longer holding Telegram's offset",
+                    ", ".join(map(str, stuck[:5])) + (" ..." if len(stuck) > 5 else ""),
+                    STUCK_AFTER,
+                )
 
 
 async def _stop(app: TutorApp, ledger: Ledger) -> None:
