@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.content.schema import Catalog
 from bot.db import repo
 from bot.db.engine import Database
-from bot.db.models import Chat, Member, SentQuestion
+from bot.db.models import Answer, Chat, Member, SentQuestion
 from bot.kinds import GROUP_KINDS, SESSION_PURPOSES, ChatKind, Purpose, QuizStyle
 from bot.quiz import engine
 from bot.study import grading, reviews
@@ -161,9 +161,7 @@ async def _grade(
         lesson_done=lesson_done,
         confusion=confusion,
         next_due=card.due if card is not None else None,
-        extras={
-            "confidence_prompt": _asks_confidence(sent=sent, chat=chat, correct=answer.correct)
-        },
+        extras={"confidence_prompt": _asks_confidence(sent=sent, chat=chat, answer=answer)},
     )
 
 
@@ -179,11 +177,11 @@ async def _with_session_size(
     return base
 
 
-def _asks_confidence(*, sent: SentQuestion, chat: Chat, correct: bool) -> bool:
+def _asks_confidence(*, sent: SentQuestion, chat: Chat, answer: Answer) -> bool:
     """Ask "😎 Sure / 🤔 Guessed" after a right poll answer (button questions ask before)."""
     return (
         chat.confidence_prompt
-        and correct
+        and answer.correct
         and sent.style == QuizStyle.POLL
         and sent.purpose != Purpose.EXAM
         and chat.kind == ChatKind.PRIVATE
