@@ -11,8 +11,8 @@ from sqlmodel import select
 from bot.db import repo
 from bot.db.models import Delivery, Schedule
 from bot.playground.fakeapi import BLOCKED, migrated
-from bot.study import learning, schedules
-from bot.study.learning import LessonOut
+from bot.study import enrolment, questions, schedules
+from bot.study.types import LessonOut
 from bot.tg import send
 from bot.tg.handlers import groups
 from tests.botkit import ADA, BOB, running_bot
@@ -73,12 +73,12 @@ async def test_a_week_in_a_study_group(tmp_path: Path) -> None:
             rig.clock.set(day(n, 8))
             # what the delivery tick does at the group's slot: a lesson on Mon and Thu, a question
             if n in (0, 3):
-                lesson = await learning.next_lesson(
+                lesson = await enrolment.next_lesson(
                     rig.db, catalog, chat_id=chat_id, now=rig.clock.now
                 )
                 assert isinstance(lesson, LessonOut)
                 await send.send_lesson(bot, lesson)
-            out = await learning.prepare_question(
+            out = await questions.prepare_question(
                 rig.db,
                 catalog,
                 chat_id=chat_id,

@@ -21,6 +21,9 @@ from bot.content.schema import (
 from bot.db.models import Answer, Card, Chat, Confusion, ReviewLog, SentQuestion
 from bot.playground.fakeupdates import FakeUser
 from bot.srs import review as srs
+from bot.study import answers
+from bot.study.types import Who
+from bot.tg.handlers import srs as srs_handlers
 from tests.botkit import ADA, BOB, BotRig, running_bot
 
 # --- helpers shared by the SRS, progress, exam and 30-day tests --------------------------------
@@ -391,16 +394,12 @@ async def test_confidence_button_of_someone_else_is_refused(tmp_path: Path) -> N
 
 
 async def test_right_poll_answer_outcome_asks_sure_or_guessed(tmp_path: Path) -> None:
-    from bot.study import learning
-    from bot.study.learning import Who
-    from bot.tg.handlers import srs as srs_handlers
-
     async with running_bot(tmp_path) as rig:
         await rig.say(ADA, "/start")
         await rig.say(ADA, "/quiz")
         poll = rig.last_poll()
         who = Who(chat_id=0, chat_kind="unknown", user_id=ADA.id, first_name="Ada")
-        outcome = await learning.record_poll_answer(
+        outcome = await answers.record_poll_answer(
             rig.db,
             rig.app.bot_data.catalog,
             poll_id=poll["id"],

@@ -11,9 +11,9 @@ from bot.content.loader import load_catalog
 from bot.content.schema import Catalog
 from bot.db.engine import Database
 from bot.db.models import Card, Chat, KeyValue, LessonDone, Member, PauseWindow, Schedule
-from bot.study import learning
+from bot.study import enrolment
 from bot.study import settings as study
-from bot.study.learning import Who
+from bot.study.types import Who
 from tests.botkit import MINI
 
 T0 = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)  # a Monday
@@ -73,7 +73,7 @@ def test_normalize_rejects(key: str, value: str, message: str) -> None:
 
 
 async def started(db: Database, who: Who = ADA) -> None:
-    await learning.start(db, CATALOG, who=who, course_arg=None, default_tz="UTC", now=T0)
+    await enrolment.start(db, CATALOG, who=who, course_arg=None, default_tz="UTC", now=T0)
 
 
 async def schedule_of(db: Database, tg_chat_id: int) -> tuple[Chat, Schedule]:

@@ -36,9 +36,9 @@ from bot.scheduling.due import (
     previous_due,
     tzinfo_for,
 )
-from bot.study import groups, learning
-from bot.study.learning import LessonOut, QuestionOut
+from bot.study import enrolment, groups, questions
 from bot.study.schedules import delivering, spec_of
+from bot.study.types import LessonOut, QuestionOut
 
 log = logging.getLogger(__name__)
 
@@ -373,11 +373,11 @@ async def prepare(
     user_id = None if claim.is_group else claim.tg_chat_id  # a private chat's id is the user's
     reason = "limit"
     if claim.mode == "lesson":
-        out = await learning.next_lesson(db, catalog, chat_id=chat_id, now=now)
+        out = await enrolment.next_lesson(db, catalog, chat_id=chat_id, now=now)
         if out is None:
             return None
         if isinstance(out, LessonOut):
-            question = await learning.prepare_question(
+            question = await questions.prepare_question(
                 db,
                 catalog,
                 chat_id=chat_id,
@@ -390,7 +390,7 @@ async def prepare(
             )
             return Prepared(lesson=out, question=question, reason="lesson")
         reason = "finished"
-    question = await learning.prepare_question(
+    question = await questions.prepare_question(
         db, catalog, chat_id=chat_id, user_id=user_id, purpose=Purpose.REVIEW, now=now, rng=rng
     )
     if question is None:

@@ -30,7 +30,8 @@ from bot.progress.exam import (
     score_exam,
     time_left,
 )
-from bot.study.learning import QuestionOut, create_sent_question
+from bot.study.questions import create_sent_question
+from bot.study.types import QuestionOut
 
 DEFAULT_SIZE = 20
 DEFAULT_PASS_RATIO = 0.65

@@ -29,7 +29,8 @@ from bot.kinds import GROUP_KINDS, ChatKind, DeliveryKind, DeliveryStatus
 from bot.progress.streak import StreakInfo, compute_streak, local_day
 from bot.scheduling.due import ScheduleSpec, next_due, parse_time, tzinfo_for
 from bot.study import schedules
-from bot.study.learning import Who, identify
+from bot.study.enrolment import identify
+from bot.study.types import Who
 
 TOP = 10  # rows of each leaderboard
 RECAP_WINDOW = timedelta(days=7)  # "this week" of the recap: the seven days before it

@@ -22,7 +22,7 @@ from bot.db.models import (
     QuestionReport,
 )
 from bot.kinds import GROUP_KINDS, ChatKind, DeliveryStatus
-from bot.study.learning import Who
+from bot.study.types import Who
 
 MAX_REASON = 500
 TOP_MISSED = 5

@@ -3,7 +3,7 @@
 A session (``/review``, ``/mistakes``, ``/study N``, ``/drill``) is planned once when it starts:
 the question ids are stored as a small JSON plan in ``KeyValue`` under ``srs-plan:<member>``, so
 the "next" button (and a restart) continues the same list. Questions are then sent one at a time
-through ``learning.prepare_question(question_id=...)`` with the session's purpose.
+through ``questions.prepare_question(question_id=...)`` with the session's purpose.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import CallbackQuery
 
-from bot.study import learning
+from bot.study import questions
 from bot.tg.context import TutorContext
 from bot.tg.texts import t
 
@@ -14,7 +14,7 @@ async def chosen_options(
 ) -> tuple[int, ...] | None:
     """The options an answer press submits ("a": one, "s": the toggled ones); None if refused."""
     if action == "s":
-        chosen = await learning.current_selection(context.db, sent_id=sent_id)
+        chosen = await questions.current_selection(context.db, sent_id=sent_id)
         if chosen:
             return chosen
         await query.answer(t("pick_at_least_one"))

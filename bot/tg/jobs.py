@@ -16,7 +16,7 @@ from telegram.constants import ParseMode
 from bot.db.lease import acquire_delivery_lock
 from bot.kinds import OUTCOME_STATUSES
 from bot.scheduling.pacing import PacingLimits
-from bot.study import delivery, learning, updates
+from bot.study import delivery, questions, updates
 from bot.study.delivery import Claimed
 from bot.tg import send
 from bot.tg.context import TutorApp, TutorContext
@@ -126,7 +126,7 @@ def compose_for(app: TutorApp) -> Any:
                 )
 
             async def forget() -> None:
-                await learning.discard_sent(db, sent_id=question.sent_id)
+                await questions.discard_sent(db, sent_id=question.sent_id)
 
             messages.append(Outgoing("question", send_question, abandon=forget))
         if not messages:

@@ -11,7 +11,7 @@ from bot.content.markup import render_lesson
 from bot.content.schema import Course, Question
 from bot.kinds import QuizStyle
 from bot.quiz.engine import letters
-from bot.study.learning import AnswerOutcome, LessonOut, QuestionOut
+from bot.study.types import AnswerOutcome, LessonOut, QuestionOut
 from bot.tg import callbacks
 from bot.tg.texts import t
 

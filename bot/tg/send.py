@@ -7,8 +7,8 @@ from telegram.constants import ParseMode
 
 from bot.db.engine import Database
 from bot.kinds import QuizStyle
-from bot.study import learning
-from bot.study.learning import LessonOut, QuestionOut
+from bot.study import questions
+from bot.study.types import LessonOut, QuestionOut
 from bot.tg import render
 
 
@@ -45,10 +45,10 @@ async def send_question(bot: Bot, db: Database, out: QuestionOut) -> Message:
                 reply_markup=render.button_question_keyboard(out),
             )
     except Exception:
-        await learning.discard_sent(db, sent_id=out.sent_id)
+        await questions.discard_sent(db, sent_id=out.sent_id)
         raise
     poll_id = message.poll.id if message.poll else None
-    await learning.attach_message(
+    await questions.attach_message(
         db, sent_id=out.sent_id, message_id=message.message_id, poll_id=poll_id
     )
     return message

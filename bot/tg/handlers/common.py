@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 
-from bot.study.learning import Who
+from bot.study.types import Who
 from bot.tg.context import TutorContext
 
 

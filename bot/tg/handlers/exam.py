@@ -12,10 +12,10 @@ from telegram.error import BadRequest, TelegramError
 
 from bot.progress.bars import bar
 from bot.quiz.engine import letters
+from bot.study import answers, questions
 from bot.study import exam as exam_uc
-from bot.study import learning
 from bot.study.exam import ExamQuestion, ExamResultOut, ExamStep, Miss
-from bot.study.learning import AnswerOutcome
+from bot.study.types import AnswerOutcome
 from bot.tg import callbacks, flows, monitoring, render
 from bot.tg.context import TutorContext
 from bot.tg.handlers.common import command_args, say, who_of
@@ -112,9 +112,9 @@ async def send_step(context: TutorContext, chat_id: int, step: ExamStep | None) 
             ),
         )
     except Exception:
-        await learning.discard_sent(context.db, sent_id=step.out.sent_id)
+        await questions.discard_sent(context.db, sent_id=step.out.sent_id)
         raise
-    await learning.attach_message(
+    await questions.attach_message(
         context.db, sent_id=step.out.sent_id, message_id=message.message_id, poll_id=None
     )
 
@@ -231,7 +231,7 @@ async def exam_button(update: Update, context: TutorContext) -> None:
     chosen = await flows.chosen_options(context, query, action=action, sent_id=ident, index=index)
     if chosen is None:
         return
-    outcome = await learning.record_button_answer(
+    outcome = await answers.record_button_answer(
         context.db,
         context.catalog,
         sent_id=ident,
@@ -259,12 +259,12 @@ async def exam_button(update: Update, context: TutorContext) -> None:
 
 
 async def _toggle(context: TutorContext, query: Any, who: Any, sent_id: int, index: int) -> None:
-    selection = await learning.toggle_option(context.db, sent_id=sent_id, who=who, displayed=index)
+    selection = await answers.toggle_option(context.db, sent_id=sent_id, who=who, displayed=index)
     if isinstance(selection, str):
         await query.answer(t(selection))
         return
     await query.answer()
-    out = await learning.question_out(context.db, context.catalog, sent_id=sent_id)
+    out = await questions.question_out(context.db, context.catalog, sent_id=sent_id)
     if out is None or query.message is None:
         return
     try:

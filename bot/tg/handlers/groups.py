@@ -18,9 +18,9 @@ from bot.db.engine import Database
 from bot.kinds import GROUP_KINDS, ChatKind, DeliveryStatus, Purpose
 from bot.progress.bars import label_bars, percent
 from bot.scheduling.due import DAY_NAMES, describe_local, parse_days, parse_time
-from bot.study import chats, learning
+from bot.study import chats, enrolment, questions
 from bot.study import groups as study
-from bot.study.learning import AnswerOutcome, Who
+from bot.study.types import AnswerOutcome, Who
 from bot.tg import render, send
 from bot.tg.admins import is_chat_admin
 from bot.tg.context import TutorContext
@@ -184,7 +184,7 @@ async def start_in_group(update: Update, context: TutorContext) -> None:
             )
         return
     args = command_args(context)
-    outcome = await learning.start(
+    outcome = await enrolment.start(
         context.db,
         context.catalog,
         who=who,
@@ -552,7 +552,7 @@ async def send_weekly_recap(
             message_id=message.message_id,
         )
     for number, question in enumerate(out.warmup, 1):
-        prepared = await learning.prepare_question(
+        prepared = await questions.prepare_question(
             db,
             catalog,
             chat_id=chat_id,

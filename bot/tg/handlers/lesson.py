@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.content.schema import Course
-from bot.study import learning
+from bot.study import enrolment
 from bot.tg import render, send
 from bot.tg.context import TutorContext
 from bot.tg.handlers.common import say, who_of
@@ -14,7 +14,7 @@ from bot.tg.texts import t
 
 async def send_next_lesson(context: TutorContext, chat_id: int) -> None:
     """Send the chat's next lesson, or say the course is complete."""
-    out = await learning.next_lesson(
+    out = await enrolment.next_lesson(
         context.db, context.catalog, chat_id=chat_id, now=context.now()
     )
     if out is None:

@@ -9,8 +9,8 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.kinds import Purpose
-from bot.study import learning, reviews
-from bot.study.learning import AnswerOutcome, QuestionOut, Who
+from bot.study import answers, enrolment, questions, reviews
+from bot.study.types import AnswerOutcome, QuestionOut, Who
 from bot.tg import flows, monitoring, render, send
 from bot.tg.context import TutorContext
 from bot.tg.handlers import exam, groups, srs
@@ -29,7 +29,7 @@ async def send_next_question(
     session_index: int = 1,
 ) -> QuestionOut | None:
     """Pick, store and send the next question for this learner (or group)."""
-    out = await learning.prepare_question(
+    out = await questions.prepare_question(
         context.db,
         context.catalog,
         chat_id=who.chat_id,
@@ -49,14 +49,14 @@ async def send_next_question(
 
 async def _why_no_question(context: TutorContext, who: Who) -> str:
     """Explain an empty pick: no course, today's new-question limit, or nothing left."""
-    if not await learning.has_course(context.db, chat_id=who.chat_id):
+    if not await enrolment.has_course(context.db, chat_id=who.chat_id):
         return t("no_course_yet")
     if not who.is_group:
         limits = await reviews.daily_limits(
             context.db, chat_id=who.chat_id, user_id=who.user_id, now=context.now()
         )
         if limits is not None and limits.new_left <= 0:
-            per_day = await learning.new_per_day(context.db, chat_id=who.chat_id)
+            per_day = await questions.new_per_day(context.db, chat_id=who.chat_id)
             return t("srs_limit_new", limit=per_day)
     return t("no_questions")
 
@@ -81,7 +81,7 @@ async def receive_poll_answer(update: Update, context: TutorContext) -> None:
         first_name=user.first_name,
         username=user.username,
     )
-    outcome = await learning.record_poll_answer(
+    outcome = await answers.record_poll_answer(
         context.db,
         context.catalog,
         poll_id=answer.poll_id,
@@ -123,7 +123,7 @@ async def answer_button(update: Update, context: TutorContext) -> None:
     who = who_of(update)
     action, sent_id, index = flows.picked(context)
     if action == "t" and index is not None:
-        selection = await learning.toggle_option(
+        selection = await answers.toggle_option(
             context.db, sent_id=sent_id, who=who, displayed=index
         )
         if isinstance(selection, str):
@@ -137,7 +137,7 @@ async def answer_button(update: Update, context: TutorContext) -> None:
     )
     if chosen is None:
         return
-    outcome = await learning.record_button_answer(
+    outcome = await answers.record_button_answer(
         context.db, context.catalog, sent_id=sent_id, who=who, displayed=chosen, now=context.now()
     )
     if isinstance(outcome, str):
@@ -189,7 +189,7 @@ def _short_wrong(outcome: AnswerOutcome) -> str:
 async def _redraw_selection(
     context: TutorContext, message: object, sent_id: int, selection: tuple[int, ...]
 ) -> None:
-    out = await learning.question_out(context.db, context.catalog, sent_id=sent_id)
+    out = await questions.question_out(context.db, context.catalog, sent_id=sent_id)
     if out is None or message is None:
         return
     try:
@@ -209,7 +209,7 @@ async def mark_unsure(update: Update, context: TutorContext) -> None:
     query = update.callback_query
     who = who_of(update)
     sent_id = int(context.button["sent_id"])
-    ok = await learning.mark_unsure(context.db, sent_id=sent_id, who=who)
+    ok = await answers.mark_unsure(context.db, sent_id=sent_id, who=who)
     await query.answer(t("unsure_noted") if ok else t("button_expired"))
 
 

@@ -14,7 +14,7 @@ from bot.content.markup import strip_html
 from bot.content.schema import Catalog
 from bot.kinds import ChatKind, QuizStyle
 from bot.study import settings as study
-from bot.study.learning import Who
+from bot.study.types import Who
 from bot.tg import callbacks, render
 from bot.tg.admins import is_chat_admin
 from bot.tg.context import TutorContext

@@ -13,10 +13,10 @@ from bot.kinds import SESSION_PURPOSES, Purpose
 from bot.progress.bars import bar
 from bot.progress.chart import render_progress_chart
 from bot.scheduling.due import describe_local
-from bot.study import learning, reviews
 from bot.study import progress as progress_uc
-from bot.study.learning import AnswerOutcome, Who
+from bot.study import questions, reviews
 from bot.study.progress import ProgressOut
+from bot.study.types import AnswerOutcome, Who
 from bot.tg import callbacks, render, send
 from bot.tg.context import TutorContext
 from bot.tg.handlers.common import command_args, say, who_of
@@ -47,7 +47,7 @@ async def send_planned(context: TutorContext, who: Who, *, purpose: str, index: 
     if question_id is None:
         await say(context, who.chat_id, t("srs_session_over"))
         return False
-    out = await learning.prepare_question(
+    out = await questions.prepare_question(
         context.db,
         context.catalog,
         chat_id=who.chat_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.content.schema import Course
-from bot.study import learning
+from bot.study import enrolment
 from bot.tg import render
 from bot.tg.context import TutorContext
 from bot.tg.handlers import groups, settings
@@ -22,7 +22,7 @@ async def start(update: Update, context: TutorContext) -> None:
         await groups.start_in_group(update, context)
         return
     args = command_args(context)
-    outcome = await learning.start(
+    outcome = await enrolment.start(
         context.db,
         context.catalog,
         who=who,
@@ -92,7 +92,7 @@ async def choose_course(update: Update, context: TutorContext) -> None:
     if who.is_group and not await settings.is_admin(context, who):
         await query.answer(t("admin_only"))
         return
-    course = await learning.enrol(
+    course = await enrolment.enrol(
         context.db, context.catalog, chat_id=who.chat_id, course_id=course_id, now=context.now()
     )
     if course is None:
