@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import fanout, fixes, pg, report, rss, throughput, tick
+from bench import burst, fanout, fixes, pg, report, rss, throughput, tick
 from bench.common import FULL, QUICK, Size
 from bench.machine import describe
 
@@ -62,6 +62,11 @@ async def case_concurrent(size: Size) -> dict[str, Any]:
     return await throughput.answers_lost(size.group_members)
 
 
+async def case_burst(size: Size) -> dict[str, Any]:
+    """A private /quiz while a group's answer burst is processed (lanes vs FIFO vs sequential)."""
+    return await burst.burst(size.burst_members, size.burst_private, size.burst_rounds)
+
+
 async def case_pg(size: Size) -> dict[str, Any]:
     """The tick and the throughput on PostgreSQL, when a server can be started."""
     with pg.pg_server() as (server, why):
@@ -87,6 +92,7 @@ CASES: dict[str, Case] = {
     "fanout": case_fanout,
     "rss": case_rss,
     "concurrent": case_concurrent,
+    "burst": case_burst,
     "pg": case_pg,
 }
 
@@ -134,6 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     wall = time.perf_counter()
     load_start = os.getloadavg()
     details = asyncio.run(run(names, size))
+    previous = args.out / "results.json"
+    if args.only and previous.is_file():  # --only: keep the other cases' last measurements
+        kept = json.loads(previous.read_text(encoding="utf-8")).get("details", {})
+        details = {**{k: v for k, v in kept.items() if k not in details}, **details}
     meta = {
         "date": started.isoformat(timespec="seconds"),
         "mode": "quick" if size.quick else "full",

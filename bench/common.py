@@ -46,6 +46,9 @@ class Size:
     fanout_light: int  # deliveries for the pacing-only variants at time scale x10
     rss_chats: int
     group_members: int
+    burst_members: int = 2_000  # group answers queued at once
+    burst_private: int = 20  # private /quiz sent right after
+    burst_rounds: int = 3  # alternating runs of each mode
 
 
 FULL = Size(
@@ -75,6 +78,9 @@ QUICK = Size(
     fanout_light=60,
     rss_chats=5_000,
     group_members=50,
+    burst_members=200,
+    burst_private=5,
+    burst_rounds=1,
 )
 
 

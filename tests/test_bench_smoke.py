@@ -14,7 +14,7 @@ import pytest
 
 import bench
 from bench import __main__ as cli
-from bench import fanout, fixes, report, rss, rss_probe, throughput, tick
+from bench import burst, fanout, fixes, report, rss, rss_probe, throughput, tick
 from bench.common import QUICK
 from bench.machine import describe
 
@@ -65,13 +65,23 @@ def details() -> dict[str, Any]:
         "fanout": asyncio.run(fanout.fanout(20, 10.0)),
         "rss": asyncio.run(_rss_in_process()),
         "concurrent": asyncio.run(throughput.answers_lost(4)),
+        "burst": asyncio.run(burst.burst(6, 2, 1)),
         "pg": {"measured": False, "reason": "not measured: smoke test"},
     }
 
 
 def test_package_imports() -> None:
     assert bench.__doc__
-    assert set(cli.CASES) >= {"throughput", "tick", "load", "fanout", "rss", "concurrent", "pg"}
+    assert set(cli.CASES) >= {
+        "throughput",
+        "tick",
+        "load",
+        "fanout",
+        "rss",
+        "concurrent",
+        "burst",
+        "pg",
+    }
 
 
 def test_throughput_reports_numbers(details: dict[str, Any]) -> None:
@@ -97,6 +107,8 @@ def test_fanout_rss_concurrent_report_numbers(details: dict[str, Any]) -> None:
     assert details["fanout"]["messages"] == 40
     _numbers(details["rss"], "rss_mb", "baseline_rss_mb", "claimed")
     _numbers(details["concurrent"], "answers_lost_concurrent", "answers_stored")
+    _numbers(details["burst"], "burst_p95_ms", "ratio_vs_sequential")
+    assert details["burst"]["runs"]["lanes"][0]["answered"] == 2
     assert details["concurrent"]["members"] == 4
 
 
@@ -121,6 +133,7 @@ def test_report_has_every_key(details: dict[str, Any], tmp_path: Path) -> None:
         "fanout_rate_ratio",
         "rss_mb_100k",
         "answers_lost_concurrent",
+        "burst_p95_ms",
     ):
         _numbers(results, key)
     assert results["tick_ms_100k_pg"].startswith("not measured")

@@ -4,7 +4,7 @@ PTB's own concurrency admits updates first in, first out, so 2,000 answers in on
 everybody behind them. `FairLanes` gives every chat a lane instead:
 
 - within a lane, updates start in the order they arrived; a private chat runs one at a time,
-  a group runs up to `group_parallel` at once, but never two of the same user (so each member's
+  a group runs up to `group_parallel` (4) at once, but never two of the same user (so each member's
   own updates stay in order, and a quiz burst from many members overlaps);
 - across lanes, the free worker slots go round-robin: each turn starts at most one update of a
   lane, then the next lane has its turn; a lane with a backlog goes to the back of the line.
@@ -29,7 +29,7 @@ from telegram.ext import BaseUpdateProcessor
 log = logging.getLogger(__name__)
 
 WORKERS = 32  # updates in flight at once, over all chats
-GROUP_PARALLEL = 8  # updates of one group in flight at once (distinct users)
+GROUP_PARALLEL = 4  # updates of one group in flight at once (distinct users)
 POLL_CACHE = 50_000  # poll id -> chat id, most recent
 _NO_LIMIT = 1_000_000  # PTB's own semaphore: admission is the lanes' job
 
