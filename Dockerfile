@@ -1,7 +1,8 @@
 # tutorbot: an async Telegram study tutor. Build: docker build -t tutorbot .
 # Run: docker run -d --env-file .env -v tutorbot-data:/data tutorbot
 # Two stages: the builder makes the wheel (the course ships inside it as bot/_lessons) and a venv
-# in /opt/tutorbot; the final stage gets only that venv and the prebuilt matplotlib font cache.
+# in /opt/tutorbot (without pip and the packages' own test suites); the final stage gets only that
+# venv and the prebuilt matplotlib font cache.
 # The base is pinned to an exact Python release; pin a digest too (python:...@sha256:...) where
 # the registry is reachable: docker buildx imagetools inspect python:3.11.14-slim-bookworm
 FROM python:3.11.14-slim-bookworm AS builder
@@ -25,6 +26,7 @@ COPY lessons/ lessons/
 RUN /opt/tutorbot/bin/pip wheel --no-cache-dir --no-deps --wheel-dir /tmp/wheels . \
     && /opt/tutorbot/bin/pip install --no-cache-dir --no-deps /tmp/wheels/tutorbot-*.whl \
     && /opt/tutorbot/bin/pip uninstall --yes pip \
+    && find /opt/tutorbot/lib -type d -name tests -prune -exec rm -rf {} + \
     && mkdir -p /opt/mplconfig \
     && MPLCONFIGDIR=/opt/mplconfig /opt/tutorbot/bin/python -c "import matplotlib.font_manager"
 
