@@ -12,14 +12,22 @@ HERE = Path(__file__).resolve().parent
 
 
 class BuildWithLessons(build_py):
-    """Ship lessons/ inside the package, so an installed bot has a course of its own."""
+    """Start from an empty build/lib, then ship lessons/ inside the package as bot/_lessons."""
 
     def run(self) -> None:
+        build_lib = Path(self.build_lib).resolve()
+        if (
+            not getattr(self, "editable_mode", False)
+            and build_lib != HERE
+            and HERE in build_lib.parents
+        ):
+            # A stale build/lib would put modules deleted from bot/ back into the wheel.
+            shutil.rmtree(build_lib, ignore_errors=True)
         super().run()
         source = HERE / "lessons"
         target = Path(self.build_lib) / "bot" / "_lessons"
         if source.is_dir():
-            shutil.rmtree(target, ignore_errors=True)  # no files left from an older build
+            shutil.rmtree(target, ignore_errors=True)
             shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", ".*"))
 
 
