@@ -124,7 +124,7 @@ async def answer_button(update: Update, context: TutorContext) -> None:
     action, sent_id, index = flows.picked(context)
     if action == "t" and index is not None:
         selection = await answers.toggle_option(
-            context.db, sent_id=sent_id, who=who, displayed=index
+            context.db, sent_id=sent_id, who=who, displayed=index, catalog=context.catalog
         )
         if isinstance(selection, str):
             await query.answer(t(selection))
