@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from bot.content.markup import render_lesson
 from bot.content.schema import Question
 from bot.db import repo
 from bot.db.models import Answer, SentQuestion
@@ -183,3 +184,33 @@ async def test_the_header_counts_the_place_in_this_session_and_keeps_it_after_a_
     assert before.startswith(t("question_header", counter=f" {place}/5"))
     assert after.startswith(t("question_header", counter=f" {place}/5"))
     assert "☑️" in after
+
+
+# --- 2. /lesson N ----------------------------------------------------------------------------
+
+
+async def test_lesson_n_opens_lesson_n_of_the_course(tmp_path: Path) -> None:
+    async with running_bot(tmp_path) as rig:
+        await rig.say(ADA, "/start")
+        course = rig.app.bot_data.catalog.course("mini")
+        assert course is not None
+        second = course.lessons[1]
+        await rig.say(ADA, "/lesson 2")  # lesson 1 is not done: /lesson alone would send it
+        sent = rig.api.last("sendMessage")
+        await rig.press(ADA, rig.buttons(sent)[0][1])
+        asked = await _newest_sent(rig)
+    assert sent["text"] == render_lesson(second, index=2, total=2)
+    assert rig.buttons(sent) == [
+        (t("take_quiz", count=len(second.questions)), callbacks.lesson_quiz(second.id))
+    ]
+    assert asked.lesson_id == second.id
+
+
+async def test_lesson_with_a_bad_number_answers_with_the_valid_range(tmp_path: Path) -> None:
+    async with running_bot(tmp_path) as rig:
+        await rig.say(ADA, "/start")
+        replies = []
+        for arg in ("99", "x", "0", "-1", "9" * 5000):
+            await rig.say(ADA, f"/lesson {arg}")
+            replies.append(rig.last_text(ADA.id))
+    assert replies == [t("lesson_range", total=2)] * 5

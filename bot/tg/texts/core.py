@@ -65,6 +65,10 @@ EN: dict[str, str] = {
         "Start right now with /lesson, or try a question with /quiz."
     ),
     "no_course_yet": "You're not enrolled in a course yet. Send /start to pick one.",
+    "lesson_range": (
+        "📖 This course has lessons 1 to {total}: send <code>/lesson 2</code> to open lesson 2, "
+        "or /lesson for your next one."
+    ),
     "lesson_header": "📖 <b>Lesson {index}/{total}: {title}</b>",
     "key_points": "<b>Key points</b>",
     "take_quiz": "📝 Take the quiz ({count})",
