@@ -6,6 +6,7 @@ texts are compared through `t(key)`, never copied English.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,11 @@ from bot.content.markup import render_lesson
 from bot.content.schema import Question
 from bot.db import repo
 from bot.db.models import Answer, SentQuestion
+from bot.study import reviews
 from bot.tg import callbacks
 from bot.tg.texts import t
 from tests.botkit import ADA, BotRig, running_bot
+from tests.test_srs_flow import answer_poll, make_catalog, polls_sent, set_chat
 
 MULTIPLE = "leaves-oxidised"  # "Which statements are true? (choose 2)": options 0 and 1 are right
 
@@ -214,3 +217,54 @@ async def test_lesson_with_a_bad_number_answers_with_the_valid_range(tmp_path: P
             await rig.say(ADA, f"/lesson {arg}")
             replies.append(rig.last_text(ADA.id))
     assert replies == [t("lesson_range", total=2)] * 5
+
+
+# --- 3. the daily new-question limit ---------------------------------------------------------
+
+
+async def _quiz_new(rig: BotRig, times: int) -> list[str]:
+    """/quiz and a right vote, `times` times; the question ids asked."""
+    asked = []
+    for _ in range(times):
+        before = polls_sent(rig)
+        await rig.say(ADA, "/quiz")
+        assert polls_sent(rig) == before + 1, rig.last_text(ADA.id)
+        asked.append(await answer_poll(rig, ADA, right=True))
+    return asked
+
+
+async def test_the_default_new_question_limit_fits_a_first_session(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, catalog=make_catalog(objectives=1, per_objective=25)) as rig:
+        await rig.say(ADA, "/start")
+        asked = await _quiz_new(rig, 20)
+        await rig.say(ADA, "/quiz")
+        refusal = rig.api.last("sendMessage")
+    assert len(set(asked)) == 20
+    assert refusal["text"] == t("srs_limit_new", limit=20)
+
+
+async def test_more_new_today_raises_todays_allowance_until_midnight(tmp_path: Path) -> None:
+    more = (t("srs_more_new_btn", n=5), callbacks.more_new())
+    async with running_bot(tmp_path, catalog=make_catalog(objectives=1, per_objective=12)) as rig:
+        await rig.say(ADA, "/start")
+        await set_chat(rig, ADA.id, new_per_day=2)
+        first = await _quiz_new(rig, 2)
+        await rig.say(ADA, "/quiz")
+        refusal = rig.api.last("sendMessage")
+        before = polls_sent(rig)
+        await rig.press(ADA, callbacks.more_new())
+        toast = rig.api.last("answerCallbackQuery")["text"]
+        assert polls_sent(rig) == before + 1  # the next new question comes at once
+        then = [await answer_poll(rig, ADA, right=True), *await _quiz_new(rig, 4)]
+        await rig.say(ADA, "/quiz")
+        second_refusal = rig.api.last("sendMessage")
+        rig.clock.advance(timedelta(days=1))
+        tomorrow = await reviews.daily_limits(
+            rig.db, chat_id=ADA.id, user_id=ADA.id, now=rig.clock.now
+        )
+    assert refusal["text"] == t("srs_limit_new", limit=2) and rig.buttons(refusal) == [more]
+    assert toast == t("srs_more_new_ok", n=5)
+    assert len(set(first + then)) == 7  # 5 more, all new
+    assert second_refusal["text"] == t("srs_limit_new", limit=7)
+    assert rig.buttons(second_refusal) == [more]
+    assert tomorrow is not None and tomorrow.new_today == 2 and tomorrow.new_left == 2

@@ -350,8 +350,20 @@ async def question_out(db: Database, catalog: Catalog, *, sent_id: int) -> Quest
     )
 
 
-async def new_per_day(db: Database, *, chat_id: int) -> int:
-    """Return a chat's daily allowance of new questions."""
-    async with db.read() as session:
+MORE_NEW = 5  # "➕ 5 more new today"
+
+
+async def allow_more_new(
+    db: Database, *, chat_id: int, user_id: int, now: datetime, more: int = MORE_NEW
+) -> int | None:
+    """Let a learner take ``more`` new questions today beyond the limit; return today's allowance.
+
+    None without a chat or learner. The extra lasts until the learner's local midnight.
+    """
+    async with db.begin() as session:
         chat = await repo.get_chat(session, chat_id)
-        return chat.new_per_day if chat is not None else 0
+        member = await repo.get_member(session, user_id)
+        if chat is None or member is None:
+            return None
+        extra = await reviews.add_extra_new(session, chat=chat, member=member, more=more, now=now)
+        return chat.new_per_day + extra

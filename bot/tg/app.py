@@ -196,6 +196,7 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         CallbackQueryHandler(quiz.next_button, pattern=callbacks.NEXT_QUESTION),
         CallbackQueryHandler(quiz.next_button, pattern=callbacks.NEXT_DONE),
         CallbackQueryHandler(quiz.mark_unsure, pattern=callbacks.UNSURE_MARK),
+        CallbackQueryHandler(quiz.more_new_button, pattern=callbacks.MORE_NEW),
         CallbackQueryHandler(ops.report_button, pattern=callbacks.REPORT_OPEN),
         CallbackQueryHandler(settings.settings_button, pattern=callbacks.SETTINGS_MENU),
         CallbackQueryHandler(settings.settings_button, pattern=callbacks.SETTINGS_BACK),
