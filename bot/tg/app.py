@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 # set-up commands too. /help prints the matching list (texts "help" and "help_group").
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", "Set up, or see where you are"),
-    ("lesson", "The next micro-lesson"),
+    ("lesson", "The next micro-lesson, or lesson N: /lesson 3"),
     ("quiz", "The next question"),
     ("review", "Review what you're about to forget"),
     ("mistakes", "Go over recent mistakes"),

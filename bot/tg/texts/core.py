@@ -167,7 +167,7 @@ EN: dict[str, str] = {
     "help": (
         "<b>What I can do</b>\n"
         "/start – set up or see where you are\n"
-        "/lesson – the next micro-lesson\n"
+        "/lesson [N] – the next micro-lesson, or lesson N\n"
         "/quiz – the next question\n"
         "/review – review what you're about to forget\n"
         "/mistakes – go over your recent mistakes\n"
