@@ -13,14 +13,23 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.content.schema import Catalog
+from bot.content.schema import Catalog, Question
 from bot.db import repo
 from bot.db.engine import Database
 from bot.db.models import Answer, Chat, Member, SentQuestion
 from bot.kinds import GROUP_KINDS, SESSION_PURPOSES, ChatKind, Purpose, QuizStyle
 from bot.quiz import engine
-from bot.study import grading, reviews
+from bot.study import grading, questions
 from bot.study.types import AnswerOutcome, Who
+
+
+def needed_picks(question: Question) -> int:
+    """How many options a multiple-answer question takes ("(Select two.)").
+
+    The course format stores no number of picks: it is the number of right options, and the
+    question message says it ("Pick 2, then Submit").
+    """
+    return len(question.correct_ids)
 
 
 async def record_poll_answer(
@@ -73,15 +82,20 @@ async def record_button_answer(
         if not displayed or any(not 0 <= i < n for i in displayed):
             return "button_expired"
         chosen = engine.to_original(sent.option_order, list(displayed))
+        if _too_few_picks(catalog, sent=sent, chosen=chosen):
+            return "pick_more_first"
         return await _grade(
             session, catalog, sent=sent, chat=chat, who=who, chosen=chosen, now=now
         )
 
 
 async def toggle_option(
-    db: Database, *, sent_id: int, who: Who, displayed: int
+    db: Database, *, sent_id: int, who: Who, displayed: int, catalog: Catalog | None = None
 ) -> tuple[int, ...] | str:
-    """Toggle a choice of a multiple-answer button question; return the selection."""
+    """Toggle a choice of a multiple-answer button question; return the selection.
+
+    With the catalog, a tick beyond the question's number of picks is refused ("pick_limit").
+    """
     async with db.begin() as session:
         sent = await repo.get_sent(session, sent_id, for_update=True)
         if sent is None:
@@ -94,10 +108,30 @@ async def toggle_option(
         if chat.kind != ChatKind.PRIVATE:
             return "button_expired"  # groups answer multiple-answer items through polls
         selected = set(sent.selected or [])
+        if displayed not in selected and catalog is not None:
+            question = _question_of(catalog, sent)
+            if question is not None and len(selected) >= needed_picks(question):
+                return "pick_limit"
         selected ^= {displayed}
         sent.selected = sorted(selected)
         session.add(sent)
         return tuple(sent.selected)
+
+
+def _question_of(catalog: Catalog, sent: SentQuestion) -> Question | None:
+    course = catalog.course(sent.course_id)
+    return course.question(sent.question_id) if course else None
+
+
+def _too_few_picks(catalog: Catalog, *, sent: SentQuestion, chosen: Sequence[int]) -> bool:
+    """A multiple-answer question submitted with fewer picks than it takes (exams excepted)."""
+    question = _question_of(catalog, sent)
+    return (
+        question is not None
+        and question.is_multiple
+        and sent.purpose != Purpose.EXAM
+        and len(set(chosen)) < needed_picks(question)
+    )
 
 
 async def mark_unsure(db: Database, *, sent_id: int, who: Who) -> bool:
@@ -171,7 +205,7 @@ async def _with_session_size(
     """In a planned session, "next" is offered until its end: its size replaces the chat's."""
     assert member.id is not None
     if base.purpose in SESSION_PURPOSES:
-        total = await reviews.plan_total(session, member.id, base.purpose)
+        total = await questions.session_size(session, member_pk=member.id, purpose=base.purpose)
         if total:
             return replace(base, per_session=total)
     return base

@@ -118,6 +118,30 @@ async def next_lesson(
         )
 
 
+async def open_lesson(
+    db: Database, catalog: Catalog, *, chat_id: int, number: int, now: datetime
+) -> LessonOut | int | None:
+    """Return lesson `number` (1-based, in course order) of the chat's course.
+
+    An out-of-range number returns the course's number of lessons; None without a course.
+    """
+    async with db.begin() as session:
+        chat = await repo.get_chat(session, chat_id)
+        course = catalog.course(chat.course_id) if chat and chat.course_id else None
+        if chat is None or course is None or chat.id is None:
+            return None
+        if not 1 <= number <= len(course.lessons):
+            return len(course.lessons)
+        lesson = course.lessons[number - 1]
+        progress = await repo.get_progress(session, chat.id, course.id)
+        progress.current_lesson_id = lesson.id
+        progress.lesson_shown_at = now
+        session.add(progress)
+        return LessonOut(
+            chat_id=chat_id, course=course, lesson=lesson, index=number, total=len(course.lessons)
+        )
+
+
 async def has_course(db: Database, *, chat_id: int) -> bool:
     """Tell whether a chat is enrolled in a course."""
     async with db.read() as session:

@@ -17,7 +17,7 @@ from bot.content.schema import Catalog, Course, Question, QuestionType
 from bot.db import repo
 from bot.db.engine import Database
 from bot.db.models import Answer, Card, Chat, Member, SentQuestion
-from bot.kinds import Purpose, QuizStyle
+from bot.kinds import SESSION_PURPOSES, Purpose, QuizStyle
 from bot.quiz import engine
 from bot.quiz.picking import pick_new_question
 from bot.study import reviews
@@ -176,9 +176,7 @@ async def _store_question(
     )
     sent.session_index = ask.session_index
     assert sent.id is not None
-    lesson = course.lesson(question.lesson_id)
-    total = len(lesson.questions) if lesson else None
-    position = [q.id for q in lesson.questions].index(question.id) + 1 if lesson else None
+    number, total = await _place_in_session(session, chat=chat, sent=sent, number=ask.number)
     return QuestionOut(
         sent_id=sent.id,
         chat_id=chat.tg_chat_id,
@@ -187,10 +185,30 @@ async def _store_question(
         options=options,
         correct_displayed=correct,
         purpose=purpose,
-        number=ask.number if ask.number is not None else position,
+        number=number,
         total=total,
         confidence_prompt=chat.confidence_prompt and style == QuizStyle.BUTTONS,
     )
+
+
+async def session_size(session: AsyncSession, *, member_pk: int, purpose: str) -> int | None:
+    """The size of the learner's planned session of this purpose (None: the chat's size holds)."""
+    if purpose not in SESSION_PURPOSES:
+        return None
+    return await reviews.plan_total(session, member_pk, purpose)
+
+
+async def _place_in_session(
+    session: AsyncSession, *, chat: Chat, sent: SentQuestion, number: int | None
+) -> tuple[int | None, int | None]:
+    """(place, size) of a learner's question in their session: "2/5" in its header.
+
+    A group question has no session of its own: only a given number (a recap warm-up).
+    """
+    if sent.member_id is None:
+        return number, None
+    size = await session_size(session, member_pk=sent.member_id, purpose=sent.purpose)
+    return sent.session_index, size or chat.questions_per_session
 
 
 async def _due_card_question(
@@ -310,6 +328,9 @@ async def question_out(db: Database, catalog: Catalog, *, sent_id: int) -> Quest
         if sent is None:
             return None
         chat = await repo.get_chat_by_pk(session, sent.chat_id)
+        if chat is None:
+            return None
+        number, total = await _place_in_session(session, chat=chat, sent=sent, number=None)
     course = catalog.course(sent.course_id)
     question = course.question(sent.question_id) if course else None
     if chat is None or question is None or sent.id is None:
@@ -323,12 +344,26 @@ async def question_out(db: Database, catalog: Catalog, *, sent_id: int) -> Quest
         options=tuple(question.options[i].text for i in order),
         correct_displayed=tuple(sorted(engine.to_displayed(order, question.correct_ids))),
         purpose=sent.purpose,
+        number=number,
+        total=total,
         confidence_prompt=chat.confidence_prompt and sent.style == QuizStyle.BUTTONS,
     )
 
 
-async def new_per_day(db: Database, *, chat_id: int) -> int:
-    """Return a chat's daily allowance of new questions."""
-    async with db.read() as session:
+MORE_NEW = 5  # "➕ 5 more new today"
+
+
+async def allow_more_new(
+    db: Database, *, chat_id: int, user_id: int, now: datetime, more: int = MORE_NEW
+) -> int | None:
+    """Let a learner take ``more`` new questions today beyond the limit; return today's allowance.
+
+    None without a chat or learner. The extra lasts until the learner's local midnight.
+    """
+    async with db.begin() as session:
         chat = await repo.get_chat(session, chat_id)
-        return chat.new_per_day if chat is not None else 0
+        member = await repo.get_member(session, user_id)
+        if chat is None or member is None:
+            return None
+        extra = await reviews.add_extra_new(session, chat=chat, member=member, more=more, now=now)
+        return chat.new_per_day + extra

@@ -43,6 +43,9 @@ DRILL_SIZE = 5
 WEAKEST_COUNT = 2  # objectives favoured by /review as the exam nears...
 SMALL_COURSE_OBJECTIVES = 3  # ...only the weakest one in a course this small
 _PLAN_KEY = "srs-plan:{member}"
+# Today's extra new questions a learner asked for ("➕ 5 more new today"): {"day", "extra"}.
+# Keyed by the Telegram user id, so /forgetme deletes it with the rest.
+_EXTRA_NEW_KEY = "new-extra:{user}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,7 @@ class Limits:
 
     new_left: int
     reviews_left: int
+    new_today: int = 0  # today's allowance of new questions: the daily limit plus any extra
 
 
 # --- time zones and days ----------------------------------------------------------------------
@@ -189,10 +193,33 @@ async def limits_left(
     new, reviews = await daily_counts(
         session, member_pk=member.id, course_id=course_id, since=since
     )
+    extra = await _extra_new(session, member=member, day=local_day(now, tz))
     return Limits(
-        new_left=max(0, chat.new_per_day - new),
+        new_left=max(0, chat.new_per_day + extra - new),
         reviews_left=max(0, chat.reviews_per_day - reviews),
+        new_today=chat.new_per_day + extra,
     )
+
+
+async def _extra_new(session: AsyncSession, *, member: Member, day: date) -> int:
+    """The extra new questions the learner asked for on local ``day`` (0: none that day)."""
+    row = await session.get(KeyValue, _EXTRA_NEW_KEY.format(user=member.tg_user_id))
+    try:
+        data = json.loads(row.value) if row is not None and row.value else {}
+        return int(data["extra"]) if data.get("day") == day.isoformat() else 0
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return 0
+
+
+async def add_extra_new(
+    session: AsyncSession, *, chat: Chat, member: Member, more: int, now: datetime
+) -> int:
+    """Raise today's allowance of new questions by ``more``; return today's extra."""
+    day = local_day(now, tzinfo_for(await member_tz_name(session, member, chat)))
+    extra = await _extra_new(session, member=member, day=day) + more
+    value = json.dumps({"day": day.isoformat(), "extra": extra})
+    await repo.put_value(session, _EXTRA_NEW_KEY.format(user=member.tg_user_id), value, now=now)
+    return extra
 
 
 async def daily_limits(

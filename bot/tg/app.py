@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 # set-up commands too. /help prints the matching list (texts "help" and "help_group").
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", "Set up, or see where you are"),
-    ("lesson", "The next micro-lesson"),
+    ("lesson", "The next micro-lesson, or lesson N: /lesson 3"),
     ("quiz", "The next question"),
     ("review", "Review what you're about to forget"),
     ("mistakes", "Go over recent mistakes"),
@@ -196,6 +196,7 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         CallbackQueryHandler(quiz.next_button, pattern=callbacks.NEXT_QUESTION),
         CallbackQueryHandler(quiz.next_button, pattern=callbacks.NEXT_DONE),
         CallbackQueryHandler(quiz.mark_unsure, pattern=callbacks.UNSURE_MARK),
+        CallbackQueryHandler(quiz.more_new_button, pattern=callbacks.MORE_NEW),
         CallbackQueryHandler(ops.report_button, pattern=callbacks.REPORT_OPEN),
         CallbackQueryHandler(settings.settings_button, pattern=callbacks.SETTINGS_MENU),
         CallbackQueryHandler(settings.settings_button, pattern=callbacks.SETTINGS_BACK),

@@ -23,6 +23,7 @@ FORGET = "forget"  # forget:yes | forget:no
 EXAM = "ex"  # ex:a|t:<sent>:<i> | ex:s:<sent> | ex:c|x|m:<exam>
 SESSION = "rv"  # rv:next:<purpose>:<answered>
 CONFIDENCE = "cf"  # cf:sure:<sent> | cf:guess:<sent>
+MORE = "more"  # more:new (today's new-question limit raised)
 
 _ID = r"\d{1,18}"  # a row id: always below 2**63 - 1
 _INDEX = r"\d{1,2}"  # a displayed option (at most 10)
@@ -59,6 +60,7 @@ EXAM_SUBMIT = _pattern(rf"{EXAM}:(?P<action>s):(?P<sent_id>{_ID})")
 # c: continue, x: abandon, m: review the misses of exam <exam>
 EXAM_CONTROL = _pattern(rf"{EXAM}:(?P<action>c|x|m):(?P<exam_id>{_ID})")
 SESSION_NEXT = _pattern(rf"{SESSION}:next:(?P<purpose>[a-z]{{1,16}}):(?P<answered>{_COUNT})")
+MORE_NEW = _pattern(rf"{MORE}:new")
 CONFIDENCE_RATE = _pattern(rf"{CONFIDENCE}:(?P<choice>sure|guess):(?P<sent_id>{_ID})")
 
 
@@ -183,3 +185,8 @@ def session_next(purpose: str, answered: int) -> str:
 def confidence(choice: str, sent_id: int) -> str:
     """A confidence button after a right answer: "sure" or "guess"."""
     return data(CONFIDENCE, choice, sent_id)
+
+
+def more_new() -> str:
+    """The button that lets the learner take more new questions today than the daily limit."""
+    return data(MORE, "new")

@@ -11,6 +11,7 @@ from bot.content.markup import render_lesson
 from bot.content.schema import Course, Question
 from bot.kinds import QuizStyle
 from bot.quiz.engine import letters
+from bot.study.answers import needed_picks
 from bot.study.types import AnswerOutcome, LessonOut, QuestionOut
 from bot.tg import callbacks
 from bot.tg.texts import t
@@ -47,8 +48,12 @@ def lesson_keyboard(out: LessonOut) -> InlineKeyboardMarkup | None:
 
 
 def counter(out: QuestionOut) -> str:
-    """ " 2/5" when the question's place in its lesson is known."""
-    return f" {out.number}/{out.total}" if out.number and out.total else ""
+    """ " 2/5": the question's place in the learner's session; " 6" past the session's end."""
+    if not out.number:
+        return ""
+    if out.total and out.number <= out.total:
+        return f" {out.number}/{out.total}"
+    return f" {out.number}"
 
 
 def poll_question(out: QuestionOut) -> str:
@@ -64,7 +69,7 @@ def button_question_text(out: QuestionOut, *, selected: Sequence[int] = ()) -> s
         tick = "☑️ " if i in selected else ""
         lines.append(f"{tick}<b>{marks[i]}</b>) {esc(option)}")
     if out.question.is_multiple:
-        lines += ["", f"<i>{t('pick_options_then_submit')}</i>"]
+        lines += ["", f"<i>{t('pick_n_then_submit', n=needed_picks(out.question))}</i>"]
     return "\n".join(lines)
 
 
@@ -121,6 +126,8 @@ def feedback(outcome: AnswerOutcome, *, include_explanation: bool) -> str:
                     else f"“{esc(option.text)}”"
                 )
                 lines.append(t("why_not", letter=label, text=esc(option.why_not)))
+    if question.is_multiple and not outcome.correct:
+        lines += _picks_lines(outcome)
     if include_explanation:
         lines.append(t("explanation", text=esc(question.explanation)))
     if outcome.confusion and outcome.confusion[2] >= 2:
@@ -129,21 +136,45 @@ def feedback(outcome: AnswerOutcome, *, include_explanation: bool) -> str:
     return "\n".join(lines)
 
 
+def _picks_lines(outcome: AnswerOutcome) -> list[str]:
+    """A multiple-answer miss: which picks were right, which right options were missed, which
+    picks were wrong (letters on buttons, the option itself in polls, which show no letters)."""
+    question = outcome.question
+    assert question is not None
+
+    def names(indexes: list[int]) -> str:
+        if outcome.style == QuizStyle.BUTTONS:
+            return displayed_letters(outcome.option_order, indexes)
+        return "; ".join(f"“{esc(question.options[i].text)}”" for i in indexes)
+
+    right = [i for i in question.correct_ids if i in outcome.chosen]
+    missed = [i for i in question.correct_ids if i not in outcome.chosen]
+    wrong = [i for i in outcome.chosen if i not in question.correct_ids]
+    groups = (("picks_right", right), ("picks_missed", missed), ("picks_wrong", wrong))
+    return [t(key, options=names(indexes)) for key, indexes in groups if indexes]
+
+
+def _mark(outcome: AnswerOutcome, original: int) -> str:
+    """✅ a right option (picked, on a multiple-answer question), ➖ a right one missed there,
+    ❌ a wrong pick."""
+    question = outcome.question
+    assert question is not None
+    picked = original in outcome.chosen
+    if question.options[original].correct:
+        missed = question.is_multiple and not picked
+        return t("mark_missed" if missed else "mark_right") + " "
+    return t("mark_wrong") + " " if picked else ""
+
+
 def marked_options(outcome: AnswerOutcome) -> str:
-    """Re-render a button question's options with ✅ on the right ones and ❌ on wrong picks."""
+    """Re-render a button question's options marked: right, missed (multiple answers), wrong."""
     question = outcome.question
     assert question is not None
     marks = letters(len(outcome.option_order))
     lines = [esc(question.prompt), ""]
     for shown, original in enumerate(outcome.option_order):
         option = question.options[original]
-        if option.correct:
-            sign = "✅ "
-        elif original in outcome.chosen:
-            sign = "❌ "
-        else:
-            sign = ""
-        lines.append(f"{sign}<b>{marks[shown]}</b>) {esc(option.text)}")
+        lines.append(f"{_mark(outcome, original)}<b>{marks[shown]}</b>) {esc(option.text)}")
     return "\n".join(lines)
 
 

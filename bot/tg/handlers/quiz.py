@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.kinds import Purpose
 from bot.study import answers, enrolment, questions, reviews
 from bot.study.types import AnswerOutcome, QuestionOut, Who
-from bot.tg import flows, monitoring, render, send
+from bot.tg import callbacks, flows, monitoring, render, send
 from bot.tg.context import TutorContext
 from bot.tg.handlers import exam, groups, srs
 from bot.tg.handlers.common import say, who_of
@@ -41,24 +41,30 @@ async def send_next_question(
         session_index=session_index,
     )
     if out is None:
-        await say(context, who.chat_id, await _why_no_question(context, who))
+        text, markup = await _why_no_question(context, who)
+        await say(context, who.chat_id, text, markup=markup)
         return None
     await send.send_question(context.bot, context.db, out)
     return out
 
 
-async def _why_no_question(context: TutorContext, who: Who) -> str:
-    """Explain an empty pick: no course, today's new-question limit, or nothing left."""
+async def _why_no_question(
+    context: TutorContext, who: Who
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Explain an empty pick: no course, today's new-question limit (with a button to take
+    more today), or nothing left."""
     if not await enrolment.has_course(context.db, chat_id=who.chat_id):
-        return t("no_course_yet")
+        return t("no_course_yet"), None
     if not who.is_group:
         limits = await reviews.daily_limits(
             context.db, chat_id=who.chat_id, user_id=who.user_id, now=context.now()
         )
         if limits is not None and limits.new_left <= 0:
-            per_day = await questions.new_per_day(context.db, chat_id=who.chat_id)
-            return t("srs_limit_new", limit=per_day)
-    return t("no_questions")
+            more = render.keyboard(
+                [[(t("srs_more_new_btn", n=questions.MORE_NEW), callbacks.more_new())]]
+            )
+            return t("srs_limit_new", limit=limits.new_today), more
+    return t("no_questions"), None
 
 
 async def quiz(update: Update, context: TutorContext) -> None:
@@ -124,7 +130,7 @@ async def answer_button(update: Update, context: TutorContext) -> None:
     action, sent_id, index = flows.picked(context)
     if action == "t" and index is not None:
         selection = await answers.toggle_option(
-            context.db, sent_id=sent_id, who=who, displayed=index
+            context.db, sent_id=sent_id, who=who, displayed=index, catalog=context.catalog
         )
         if isinstance(selection, str):
             await query.answer(t(selection))
@@ -224,6 +230,23 @@ async def next_button(update: Update, context: TutorContext) -> None:
         return
     done = int(count)
     await send_next_question(context, who, purpose=Purpose.QUIZ, session_index=done + 1)
+
+
+async def more_new_button(update: Update, context: TutorContext) -> None:
+    """more:new raises today's allowance of new questions, then sends the next question."""
+    query = update.callback_query
+    who = who_of(update)
+    if who is None or who.is_group:
+        await query.answer(t("button_expired"))
+        return
+    allowance = await questions.allow_more_new(
+        context.db, chat_id=who.chat_id, user_id=who.user_id, now=context.now()
+    )
+    if allowance is None:
+        await query.answer(t("button_expired"))
+        return
+    await query.answer(t("srs_more_new_ok", n=questions.MORE_NEW))
+    await send_next_question(context, who, purpose=Purpose.QUIZ, session_index=1)
 
 
 async def lesson_quiz_button(update: Update, context: TutorContext) -> None:

@@ -65,6 +65,10 @@ EN: dict[str, str] = {
         "Start right now with /lesson, or try a question with /quiz."
     ),
     "no_course_yet": "You're not enrolled in a course yet. Send /start to pick one.",
+    "lesson_range": (
+        "📖 This course has lessons 1 to {total}: send <code>/lesson 2</code> to open lesson 2, "
+        "or /lesson for your next one."
+    ),
     "lesson_header": "📖 <b>Lesson {index}/{total}: {title}</b>",
     "key_points": "<b>Key points</b>",
     "take_quiz": "📝 Take the quiz ({count})",
@@ -92,6 +96,16 @@ EN: dict[str, str] = {
     "not_your_question": "This question was sent to someone else.",
     "button_expired": "This button has expired.",
     "pick_options_then_submit": "Tap every answer that applies, then ✔️ Submit.",
+    "pick_n_then_submit": "Pick {n}, then ✔️ Submit.",
+    # Answer toasts are plain text (≤ 200 characters): no HTML tags.
+    "pick_limit": "That's as many as this question takes. Untick one to change your picks.",
+    "pick_more_first": "Not yet: pick as many answers as the question asks, then ✔️ Submit.",
+    "mark_right": "✅",
+    "mark_missed": "➖",
+    "mark_wrong": "❌",
+    "picks_right": "✅ Picked and right: {options}",
+    "picks_missed": "➖ Right, but missed: {options}",
+    "picks_wrong": "❌ Picked, but wrong: {options}",
     "submit_btn": "✔️ Submit",
     "pick_at_least_one": "Pick at least one option first.",
     "unsure_btn": "🤔 Not sure",
@@ -153,7 +167,7 @@ EN: dict[str, str] = {
     "help": (
         "<b>What I can do</b>\n"
         "/start – set up or see where you are\n"
-        "/lesson – the next micro-lesson\n"
+        "/lesson [N] – the next micro-lesson, or lesson N\n"
         "/quiz – the next question\n"
         "/review – review what you're about to forget\n"
         "/mistakes – go over your recent mistakes\n"

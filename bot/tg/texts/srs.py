@@ -35,6 +35,8 @@ EN: dict[str, str] = {
         "✋ That's today's {limit} new questions. /review what's due, or come back tomorrow. "
         "You can change the daily limit in /settings."
     ),
+    "srs_more_new_btn": "➕ {n} more new today",
+    "srs_more_new_ok": "➕ {n} more new questions today.",  # a toast: plain text
     "srs_sure_btn": "😎 Sure",
     "srs_guessed_btn": "🤔 Guessed",
     "srs_confidence_sure": "Noted: you knew it.",
