@@ -4,11 +4,13 @@ nothing, leaving an exam for another command, /exam N limits, exam presses on ot
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
 from sqlmodel import select
 
+from bot.content.schema import ExamSettings
 from bot.db.models import Answer, ExamRun, SentQuestion
 from bot.kinds import Purpose
 from bot.tg import callbacks
@@ -16,7 +18,9 @@ from bot.tg.context import TutorContext
 from bot.tg.handlers import exam as exam_handlers
 from bot.tg.texts import t
 from tests.botkit import ADA, BotRig, running_bot
+from tests.pg import running_pg_bot
 from tests.test_exam_flow import answer_exam_question, exam_buttons, run_of
+from tests.test_srs_flow import make_catalog
 
 
 async def tick(rig: BotRig) -> None:
@@ -70,6 +74,30 @@ async def test_one_minute_warning_is_sent_once_even_after_a_restart(tmp_path: Pa
         run = await run_of(rig2)
     assert run.warned_at == clock.now - timedelta(seconds=20)
     assert run.status == "running"
+
+
+async def test_two_instances_ticking_together_warn_once_on_postgresql(pg_url: str) -> None:
+    async with running_pg_bot(pg_url) as rig:
+        await rig.say(ADA, "/start")
+        await rig.say(ADA, "/exam")
+        rig.clock.advance(timedelta(minutes=4, seconds=30))
+        async with running_pg_bot(pg_url, clock=rig.clock, api=rig.api) as rig2:
+            await asyncio.gather(*(tick(r) for r in (rig, rig2, rig, rig2)))
+        assert warnings(rig) == 1
+
+
+async def test_a_one_minute_exam_gets_no_warning(tmp_path: Path) -> None:
+    catalog = make_catalog(
+        objectives=1, per_objective=3, exam=ExamSettings(questions=2, minutes=1, pass_mark=1)
+    )
+    async with running_bot(tmp_path, catalog=catalog) as rig:
+        await rig.say(ADA, "/start")
+        await rig.say(ADA, "/exam")
+        for _ in range(2):
+            rig.clock.advance(timedelta(seconds=20))
+            await tick(rig)
+        assert warnings(rig) == 0
+        assert (await run_of(rig)).status == "running"
 
 
 async def test_a_timed_out_exam_loses_its_buttons_and_a_stale_press_records_nothing(

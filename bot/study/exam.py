@@ -367,6 +367,7 @@ async def start_exam(
             position=0,
             started_at=now,
             deadline=exam_deadline(now, minutes),
+            warned_at=now if timedelta(minutes=minutes) <= WARN_BEFORE else None,
         )
         session.add(run)
         await session.flush()
@@ -523,35 +524,28 @@ async def expire_exams(db: Database, catalog: Catalog, *, now: datetime) -> list
 async def warn_exams(db: Database, *, now: datetime) -> list[ExamWarning]:
     """Claim the "1 minute left" warning of every running exam that needs one.
 
-    The claim is a conditional UPDATE of ``warned_at``: whichever tick (or instance) sets it
-    first sends the warning, so a restart or a second instance never sends it twice. An exam
-    of a minute or less gets no warning (it would come with the first question).
+    One conditional UPDATE ... RETURNING sets ``warned_at`` and returns what it claimed: a
+    warning is claimed once, so a restart or a second instance never sends it twice. A
+    one-minute exam is created already warned (the warning would come with question 1).
     """
     async with db.begin() as session:
-        runs = (
-            await session.exec(
-                select(ExamRun).where(
-                    ExamRun.status == "running",
-                    col(ExamRun.warned_at).is_(None),
-                    col(ExamRun.deadline) > now,
-                    col(ExamRun.deadline) <= now + WARN_BEFORE,
-                )
+        claimed = await session.exec(
+            update(ExamRun)
+            .where(
+                col(ExamRun.status) == "running",
+                col(ExamRun.warned_at).is_(None),
+                col(ExamRun.deadline) > now,
+                col(ExamRun.deadline) <= now + WARN_BEFORE,
             )
-        ).all()
+            .values(warned_at=now)
+            .returning(col(ExamRun.id), col(ExamRun.chat_id), col(ExamRun.deadline))
+        )
         warnings = []
-        for run in runs:
-            if run.id is None or run.deadline - run.started_at <= WARN_BEFORE:
-                continue
-            claimed = await session.exec(
-                update(ExamRun)
-                .where(col(ExamRun.id) == run.id, col(ExamRun.warned_at).is_(None))
-                .values(warned_at=now)
-            )
-            if claimed.rowcount != 1:
-                continue  # another tick claimed it first
-            chat = await repo.get_chat_by_pk(session, run.chat_id)
+        for exam_id, chat_pk, deadline in claimed.all():
+            chat = await repo.get_chat_by_pk(session, chat_pk)
             if chat is not None:
-                warnings.append(ExamWarning(run.id, chat.tg_chat_id, time_left(run.deadline, now)))
+                left = time_left(deadline, now)
+                warnings.append(ExamWarning(exam_id, chat.tg_chat_id, left))
         return warnings
 
 
