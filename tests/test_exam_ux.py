@@ -215,3 +215,11 @@ async def test_an_exam_press_on_an_ordinary_question_is_refused(tmp_path: Path) 
         await rig.press(ADA, f"ex:t:{sent.id}:0")
         assert toast(rig) == t("exam_not_exam_toast")
         assert await answers(rig) == 0
+
+
+def test_exam_toasts_are_plain_text_and_short() -> None:
+    for key in ("exam_over_toast", "exam_time_up_toast", "exam_not_exam_toast"):
+        text = t(key)
+        assert len(text) <= 200 and "<" not in text and "&" not in text, key
+    longest = callbacks.exam_leave(10**18 - 1, "review")  # the longest id
+    assert callbacks.EXAM_LEAVE.match(longest) and len(longest.encode()) <= callbacks.MAX_BYTES
