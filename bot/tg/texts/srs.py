@@ -113,7 +113,6 @@ EN: dict[str, str] = {
         "one with N from 1 to {maximum}."
     ),
     "exam_capped": "ℹ️ {maximum} questions is the most a mock exam has, so this one has {size}.",
-    "exam_gone": "This exam is over. Start a new one with /exam.",
     "exam_warning": (
         "⏰ <b>1 minute left</b> in your mock exam. Unanswered questions count as wrong."
     ),
