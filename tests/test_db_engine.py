@@ -34,7 +34,7 @@ async def test_migrate_twice_is_a_no_op(db: Database) -> None:
     await db.migrate()
     async with db.read() as session:
         version = (await session.exec(text("SELECT version_num FROM alembic_version"))).one()
-    assert version[0] == "0001"
+    assert version[0] == "0002"
 
 
 async def test_twenty_concurrent_read_modify_writes_lose_nothing(db: Database) -> None:

@@ -15,6 +15,7 @@ from bot.playground.fakeupdates import FakeUser
 from bot.quiz.engine import to_displayed
 from bot.tg.context import TutorContext
 from bot.tg.handlers import exam as exam_handlers
+from bot.tg.texts import t
 from tests.botkit import ADA, BOB, MINI, BotRig, running_bot
 from tests.test_srs_flow import make_catalog
 
@@ -143,7 +144,7 @@ async def test_shorter_exam_scales_time_and_pass_mark(tmp_path: Path) -> None:
         bad = rig.last_text(BOB.id)
     assert "10 questions, 15 minutes, 7 correct to pass" in intro
     assert "question 1 of 10" in running  # a running exam is offered first
-    assert "/exam 10 for a shorter one" in bad
+    assert bad == t("exam_bad_size", maximum=40)
 
 
 async def test_timer_ends_the_exam_on_time(tmp_path: Path) -> None:

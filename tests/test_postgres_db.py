@@ -29,7 +29,7 @@ async def test_migrations_apply_and_agree_with_the_models(pg_db: Database) -> No
         version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
         server = (await conn.execute(text("SHOW server_version"))).scalar()
     assert changes == []
-    assert version == "0001"
+    assert version == "0002"
     assert str(server).startswith("15")
 
 

@@ -175,9 +175,10 @@ class ExamRun(SQLModel, table=True):
     position: int = 0  # index of the next question to send
     started_at: datetime = Field(default_factory=_now)
     deadline: datetime
-    status: str = "running"  # running | finished | expired
+    status: str = "running"  # running | finished | expired | abandoned
     score: int | None = None
     finished_at: datetime | None = None
+    warned_at: datetime | None = None  # the "1 minute left" warning was claimed at this time
 
 
 class SentQuestion(SQLModel, table=True):

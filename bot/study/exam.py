@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import col, select
+from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.content.schema import Catalog, Course, ExamSettings, Question
@@ -34,6 +34,7 @@ from bot.study.questions import create_sent_question
 from bot.study.types import QuestionOut
 
 DEFAULT_SIZE = 20
+WARN_BEFORE = timedelta(minutes=1)  # the "1 minute left" warning
 DEFAULT_PASS_RATIO = 0.65
 SECONDS_PER_QUESTION_DEFAULT = 90
 
@@ -73,6 +74,7 @@ class ExamResultOut:
     answered: int
     breakdown: tuple[ObjectiveScore, ...]
     missed: int
+    close: tuple[int, ...] = ()  # message ids of unanswered questions whose buttons must go
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +91,8 @@ class ExamStart:
     time_left: timedelta | None = None
     question: ExamQuestion | None = None
     previous: ExamResultOut | None = None  # an expired exam finished on the way
+    maximum: int = 0  # the full exam's size (the most /exam N gives)
+    capped: bool = False  # /exam N asked for more than the maximum
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +101,46 @@ class Miss:
 
     question: Question
     chosen: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ExamClosed:
+    """An exam that ended without a result: the chat and the question messages to close."""
+
+    chat_id: int
+    close: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ExamWarning:
+    """A "1 minute left" warning this worker claimed and must send."""
+
+    exam_id: int
+    chat_id: int
+    time_left: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class RunningExam:
+    """The learner's running exam, for the question "leave it?"."""
+
+    exam_id: int
+    position: int  # answered so far
+    size: int
+    time_left: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class ExamPress:
+    """Whether an exam-answer press may be recorded.
+
+    ``kind``: "open" (go on and record it), "not_exam" (the question is not an exam
+    question), "over" (the exam has ended) or "time_up" (the deadline passed just now:
+    ``result`` is the exam's result to announce, the press itself records nothing).
+    """
+
+    kind: str
+    result: ExamResultOut | None = None
 
 
 ExamStep = ExamQuestion | ExamResultOut
@@ -149,6 +193,7 @@ async def _finish(
 ) -> ExamResultOut:
     """Score an exam, mark it finished (or expired) and return the result."""
     assert run.id is not None
+    close: tuple[int, ...] = ()
     course = catalog.course(run.course_id)
     answers = await _answers(session, run)
     items: list[tuple[str, bool]] = []
@@ -170,6 +215,7 @@ async def _finish(
         run.score = result.correct
         run.finished_at = now
         session.add(run)
+        close = await _close_questions(session, run, now=now)
     else:
         expired = run.status == "expired"
     breakdown = []
@@ -189,7 +235,32 @@ async def _finish(
         answered=len(answers),
         breakdown=tuple(breakdown),
         missed=run.size - result.correct,
+        close=close,
     )
+
+
+async def _close_questions(
+    session: AsyncSession, run: ExamRun, *, now: datetime
+) -> tuple[int, ...]:
+    """Mark the exam's unanswered question messages closed; return their message ids."""
+    answered = select(Answer.sent_question_id).where(Answer.chat_id == run.chat_id)
+    rows = (
+        await session.exec(
+            select(SentQuestion).where(
+                SentQuestion.exam_id == run.id,
+                col(SentQuestion.tg_message_id).is_not(None),
+                col(SentQuestion.closed_at).is_(None),
+                col(SentQuestion.id).not_in(answered),
+            )
+        )
+    ).all()
+    ids = []
+    for sent in rows:
+        sent.closed_at = now
+        session.add(sent)
+        if sent.tg_message_id is not None:
+            ids.append(sent.tg_message_id)
+    return tuple(sorted(ids))
 
 
 async def _next_question(
@@ -275,11 +346,11 @@ async def start_exam(
                 position=running.position,
                 time_left=time_left(running.deadline, now),
             )
+        settings = settings_for(course)
         if size is not None and size < 1:
-            return ExamStart(kind="refused", key="exam_bad_size")
+            return ExamStart(kind="refused", key="exam_bad_size", maximum=settings.questions)
         if running is not None:
             previous = await _finish(session, catalog, running, chat, now=now)
-        settings = settings_for(course)
         paused = await repo.paused_question_ids(session, course.id)
         wanted = min(size or settings.questions, settings.questions)
         pools = exam_pools(course.questions, paused=paused, wanted=wanted)
@@ -296,6 +367,7 @@ async def start_exam(
             position=0,
             started_at=now,
             deadline=exam_deadline(now, minutes),
+            warned_at=now if timedelta(minutes=minutes) <= WARN_BEFORE else None,
         )
         session.add(run)
         await session.flush()
@@ -310,6 +382,8 @@ async def start_exam(
             ),
             question=step if isinstance(step, ExamQuestion) else None,
             previous=previous,
+            maximum=settings.questions,
+            capped=size is not None and size > settings.questions,
         )
 
 
@@ -333,28 +407,74 @@ async def continue_exam(
     now: datetime,
     rng: random.Random,
 ) -> ExamStep | None:
-    """Re-send the current question of a running exam (or its result when it is over)."""
-    async with db.begin() as session:
-        found = await _owned_run(session, exam_id=exam_id, user_id=user_id)
-        if found is None:
-            return None
-        run, chat = found
-        if run.status != "running":
-            return await _finish(session, catalog, run, chat, now=now)
-        return await _next_question(session, catalog, run, chat, now=now, rng=rng)
+    """Re-send the current question of a running exam (its result when time ran out).
 
-
-async def abandon_exam(db: Database, *, exam_id: int, user_id: int, now: datetime) -> bool:
-    """Abandon a running exam without a score."""
+    None: not the learner's exam, or one that has ended (its result was already sent).
+    """
     async with db.begin() as session:
         found = await _owned_run(session, exam_id=exam_id, user_id=user_id)
         if found is None or found[0].status != "running":
-            return False
-        run = found[0]
+            return None
+        run, chat = found
+        return await _next_question(session, catalog, run, chat, now=now, rng=rng)
+
+
+async def abandon_exam(
+    db: Database, *, exam_id: int, user_id: int, now: datetime
+) -> ExamClosed | None:
+    """Abandon a running exam without a score (None: not yours, or already over)."""
+    async with db.begin() as session:
+        found = await _owned_run(session, exam_id=exam_id, user_id=user_id)
+        if found is None or found[0].status != "running":
+            return None
+        run, chat = found
         run.status = "abandoned"
         run.finished_at = now
         session.add(run)
-        return True
+        close = await _close_questions(session, run, now=now)
+        return ExamClosed(chat_id=chat.tg_chat_id, close=close)
+
+
+async def running_exam(db: Database, *, user_id: int, now: datetime) -> RunningExam | None:
+    """Return the learner's exam that is still under way (time left, questions left)."""
+    async with db.read() as session:
+        member = await repo.get_member(session, user_id)
+        if member is None or member.id is None:
+            return None
+        run = await _running(session, member.id)
+    if run is None or run.id is None or run.deadline <= now or run.position >= run.size:
+        return None
+    return RunningExam(
+        exam_id=run.id,
+        position=run.position,
+        size=run.size,
+        time_left=time_left(run.deadline, now),
+    )
+
+
+async def check_press(
+    db: Database, catalog: Catalog, *, sent_id: int, user_id: int, now: datetime
+) -> ExamPress:
+    """Decide whether an exam-answer press on ``sent_id`` may be recorded (see ExamPress).
+
+    A press that comes after the deadline of a still running exam ends that exam here: the
+    caller announces the result once, later presses only hear that the exam is over.
+    """
+    async with db.begin() as session:
+        sent = await repo.get_sent(session, sent_id)
+        if sent is None:
+            return ExamPress("open")  # the answer path refuses it ("question gone")
+        if sent.exam_id is None or sent.purpose != Purpose.EXAM:
+            return ExamPress("not_exam")
+        found = await _owned_run(session, exam_id=sent.exam_id, user_id=user_id)
+        if found is None:
+            return ExamPress("open")  # the answer path refuses it ("not your question")
+        run, chat = found
+        if run.status != "running":
+            return ExamPress("over")
+        if now >= run.deadline:
+            return ExamPress("time_up", await _finish(session, catalog, run, chat, now=now))
+        return ExamPress("open")
 
 
 async def advance_exam(
@@ -376,7 +496,7 @@ async def advance_exam(
         if chat is None:
             return None
         if run.status != "running":
-            return await _finish(session, catalog, run, chat, now=now)
+            return None  # ended meanwhile: its result (if any) was announced when it ended
         current = run.question_ids[run.position] if run.position < run.size else None
         if sent.question_id != current:
             return None  # an answer to an older copy of a question: nothing moves
@@ -401,13 +521,41 @@ async def expire_exams(db: Database, catalog: Catalog, *, now: datetime) -> list
         return results
 
 
+async def warn_exams(db: Database, *, now: datetime) -> list[ExamWarning]:
+    """Claim the "1 minute left" warning of every running exam that needs one.
+
+    One conditional UPDATE ... RETURNING sets ``warned_at`` and returns what it claimed: a
+    warning is claimed once, so a restart or a second instance never sends it twice. A
+    one-minute exam is created already warned (the warning would come with question 1).
+    """
+    async with db.begin() as session:
+        claimed = await session.exec(
+            update(ExamRun)
+            .where(
+                col(ExamRun.status) == "running",
+                col(ExamRun.warned_at).is_(None),
+                col(ExamRun.deadline) > now,
+                col(ExamRun.deadline) <= now + WARN_BEFORE,
+            )
+            .values(warned_at=now)
+            .returning(col(ExamRun.id), col(ExamRun.chat_id), col(ExamRun.deadline))
+        )
+        warnings = []
+        for exam_id, chat_pk, deadline in claimed.all():
+            chat = await repo.get_chat_by_pk(session, chat_pk)
+            if chat is not None:
+                left = time_left(deadline, now)
+                warnings.append(ExamWarning(exam_id, chat.tg_chat_id, left))
+        return warnings
+
+
 async def exam_misses(
     db: Database, catalog: Catalog, *, exam_id: int, user_id: int
 ) -> list[Miss] | None:
     """Return the questions of a finished exam answered wrong or not at all (None: not yours)."""
     async with db.read() as session:
         found = await _owned_run(session, exam_id=exam_id, user_id=user_id)
-        if found is None or found[0].status == "running":
+        if found is None or found[0].status in ("running", "abandoned"):
             return None
         run = found[0]
         answers = await _answers(session, run)

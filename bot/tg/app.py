@@ -156,16 +156,18 @@ def build_application(
 
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
     """Every handler, in the order PTB tries them: specific ones before the catch-alls."""
+    # /quiz, /lesson and /review first ask whether to leave a running mock exam.
+    guard = exam.ExamGuard({"quiz": quiz.quiz, "lesson": lesson.lesson, "review": srs.review})
     return [
         # Membership and migration (service updates, no text).
         ChatMemberHandler(groups.bot_membership, ChatMemberHandler.MY_CHAT_MEMBER),
         MessageHandler(filters.StatusUpdate.MIGRATE, groups.migrate),
         # Commands.
         command("start", start.start),
-        command("lesson", lesson.lesson),
-        command("quiz", quiz.quiz),
+        command("lesson", guard.command("lesson")),
+        command("quiz", guard.command("quiz")),
         command("help", _help),
-        command("review", srs.review),
+        command("review", guard.command("review")),
         command("mistakes", srs.mistakes),
         command("study", srs.study),
         command("drill", srs.drill),
@@ -211,6 +213,7 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         CallbackQueryHandler(exam.exam_button, pattern=callbacks.EXAM_PICK),
         CallbackQueryHandler(exam.exam_button, pattern=callbacks.EXAM_SUBMIT),
         CallbackQueryHandler(exam.exam_button, pattern=callbacks.EXAM_CONTROL),
+        CallbackQueryHandler(guard.leave, pattern=callbacks.EXAM_LEAVE),
         CallbackQueryHandler(_stray_button),
         PollAnswerHandler(quiz.receive_poll_answer),
         # Free text: a reply to the report prompt first, then the private-text handler (a typed

@@ -20,7 +20,7 @@ REPORT = "report"  # report:<sent>
 SETTINGS = "set"  # set:menu:<what> | set:back | set:type:<key> | set:<key>:<value>
 RESET = "reset"  # reset:yes:<course-id> | reset:no
 FORGET = "forget"  # forget:yes | forget:no
-EXAM = "ex"  # ex:a|t:<sent>:<i> | ex:s:<sent> | ex:c|x|m:<exam>
+EXAM = "ex"  # ex:a|t:<sent>:<i> | ex:s:<sent> | ex:c|x|m:<exam> | ex:l:<exam>:<command>
 SESSION = "rv"  # rv:next:<purpose>:<answered>
 CONFIDENCE = "cf"  # cf:sure:<sent> | cf:guess:<sent>
 MORE = "more"  # more:new (today's new-question limit raised)
@@ -59,6 +59,8 @@ EXAM_PICK = _pattern(rf"{EXAM}:(?P<action>a|t):(?P<sent_id>{_ID}):(?P<index>{_IN
 EXAM_SUBMIT = _pattern(rf"{EXAM}:(?P<action>s):(?P<sent_id>{_ID})")
 # c: continue, x: abandon, m: review the misses of exam <exam>
 EXAM_CONTROL = _pattern(rf"{EXAM}:(?P<action>c|x|m):(?P<exam_id>{_ID})")
+# l: leave exam <exam> to run the study command that was sent during it
+EXAM_LEAVE = _pattern(rf"{EXAM}:(?P<action>l):(?P<exam_id>{_ID}):(?P<command>quiz|lesson|review)")
 SESSION_NEXT = _pattern(rf"{SESSION}:next:(?P<purpose>[a-z]{{1,16}}):(?P<answered>{_COUNT})")
 MORE_NEW = _pattern(rf"{MORE}:new")
 CONFIDENCE_RATE = _pattern(rf"{CONFIDENCE}:(?P<choice>sure|guess):(?P<sent_id>{_ID})")
@@ -175,6 +177,11 @@ def exam_abandon(exam_id: int) -> str:
 def exam_misses(exam_id: int) -> str:
     """The button that reviews the questions missed in an exam."""
     return data(EXAM, "m", exam_id)
+
+
+def exam_leave(exam_id: int, command: str) -> str:
+    """The button that leaves a running exam to run `command` (quiz, lesson or review)."""
+    return data(EXAM, "l", exam_id, command)
 
 
 def session_next(purpose: str, answered: int) -> str:

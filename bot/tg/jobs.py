@@ -70,9 +70,9 @@ def install(app: TutorApp) -> None:
         job_kwargs=JOB_KWARGS,
     )
     queue.run_repeating(
-        exam.exam_tick,
-        interval=timedelta(seconds=30),
-        first=15,
+        exam.exam_tick,  # every 10 s: the 1-minute warning and the time-out come on time
+        interval=timedelta(seconds=10),
+        first=5,
         name="exam-tick",
         job_kwargs=JOB_KWARGS,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -24,8 +25,11 @@ from bot.tg.texts import t
 log = logging.getLogger(__name__)
 
 # ex:a:<sent>:<i> answer | ex:t:<sent>:<i> toggle | ex:s:<sent> submit |
-# ex:c:<exam> continue | ex:x:<exam> abandon | ex:m:<exam> review the misses
+# ex:c:<exam> continue | ex:x:<exam> abandon | ex:m:<exam> review the misses |
+# ex:l:<exam>:<command> leave the exam for a study command
 MAX_MESSAGE = 3800
+
+Handler = Callable[[Update, TutorContext], Awaitable[None]]
 
 
 def _left(value: timedelta) -> str:
@@ -95,12 +99,31 @@ def result_keyboard(result: ExamResultOut) -> InlineKeyboardMarkup | None:
     return render.keyboard([[(label, callbacks.exam_misses(result.exam_id))]])
 
 
+async def close_questions(
+    context: TutorContext, chat_id: int, message_ids: tuple[int, ...]
+) -> None:
+    """Take the buttons off an ended exam's unanswered question messages."""
+    for message_id in message_ids:
+        try:
+            await context.bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=message_id, reply_markup=None
+            )
+        except TelegramError as exc:  # deleted by the learner, too old...: nothing to press
+            log.info("could not close exam message %s: %s", message_id, exc)
+
+
+async def send_result(context: TutorContext, result: ExamResultOut) -> None:
+    """Close the exam's open questions, then send its score."""
+    await close_questions(context, result.chat_id, result.close)
+    await say(context, result.chat_id, result_text(result), markup=result_keyboard(result))
+
+
 async def send_step(context: TutorContext, chat_id: int, step: ExamStep | None) -> None:
     """Send the next exam question, or the result when the exam is over."""
     if step is None:
         return
     if isinstance(step, ExamResultOut):
-        await say(context, step.chat_id, result_text(step), markup=result_keyboard(step))
+        await send_result(context, step)
         return
     try:
         message = await context.bot.send_message(
@@ -146,7 +169,7 @@ async def exam(update: Update, context: TutorContext) -> None:
     if start.previous is not None:
         await send_step(context, who.chat_id, start.previous)
     if start.kind == "refused":
-        await say(context, who.chat_id, t(start.key))
+        await say(context, who.chat_id, t(start.key, maximum=start.maximum))
     elif start.kind == "running":
         assert start.exam_id is not None
         buttons = [
@@ -162,6 +185,8 @@ async def exam(update: Update, context: TutorContext) -> None:
         await say(context, who.chat_id, text, markup=render.keyboard([buttons]))
     else:
         intro = t("exam_intro", size=start.size, minutes=start.minutes, needed=start.needed)
+        if start.capped:
+            intro = t("exam_capped", maximum=start.maximum, size=start.size) + "\n" + intro
         await say(context, who.chat_id, intro)
         await send_step(context, who.chat_id, start.question)
 
@@ -198,7 +223,6 @@ async def exam_button(update: Update, context: TutorContext) -> None:
     if who is None:
         return
     if action == "c":
-        await query.answer()
         step = await exam_uc.continue_exam(
             context.db,
             context.catalog,
@@ -207,16 +231,19 @@ async def exam_button(update: Update, context: TutorContext) -> None:
             now=context.now(),
             rng=context.bot_data.rng,
         )
-        if step is None:
-            await say(context, who.chat_id, t("exam_gone"))
+        await query.answer(t("exam_over_toast") if step is None else None)
+        await _drop_buttons(context, query)
         await send_step(context, who.chat_id, step)
         return
     if action == "x":
-        ok = await exam_uc.abandon_exam(
+        closed = await exam_uc.abandon_exam(
             context.db, exam_id=ident, user_id=who.user_id, now=context.now()
         )
-        await query.answer()
-        await say(context, who.chat_id, t("exam_abandoned" if ok else "exam_gone"))
+        await query.answer(t("exam_over_toast") if closed is None else None)
+        await _drop_buttons(context, query)
+        if closed is not None:
+            await close_questions(context, closed.chat_id, closed.close)
+            await say(context, who.chat_id, t("exam_abandoned"))
         return
     if action == "m":
         await query.answer()
@@ -224,6 +251,8 @@ async def exam_button(update: Update, context: TutorContext) -> None:
             context.db, context.catalog, exam_id=ident, user_id=who.user_id
         )
         await _send_misses(context, who.chat_id, misses)
+        return
+    if not await _may_record(context, query, who, ident):
         return
     if action == "t" and index is not None:
         await _toggle(context, query, who, ident, index)
@@ -256,6 +285,36 @@ async def exam_button(update: Update, context: TutorContext) -> None:
         except BadRequest as exc:
             log.info("could not close exam question %s: %s", ident, exc.message)
     await after_exam_answer(context, outcome)
+
+
+async def _drop_buttons(context: TutorContext, query: Any) -> None:
+    """Take the buttons off the pressed message (an offer that was answered, a stale copy)."""
+    message = query.message
+    if message is None:
+        return
+    try:
+        await context.bot.edit_message_reply_markup(
+            chat_id=message.chat.id, message_id=message.message_id, reply_markup=None
+        )
+    except TelegramError as exc:
+        log.info("could not drop the buttons of message %s: %s", message.message_id, exc)
+
+
+async def _may_record(context: TutorContext, query: Any, who: Any, sent_id: int) -> bool:
+    """Refuse an exam-answer press on a non-exam question or an ended exam (records nothing)."""
+    press = await exam_uc.check_press(
+        context.db, context.catalog, sent_id=sent_id, user_id=who.user_id, now=context.now()
+    )
+    if press.kind == "open":
+        return True
+    if press.kind == "not_exam":
+        await query.answer(t("exam_not_exam_toast"))
+        return False
+    await query.answer(t("exam_time_up_toast" if press.kind == "time_up" else "exam_over_toast"))
+    await _drop_buttons(context, query)
+    if press.result is not None:  # the deadline passed just now: the one announcement
+        await send_result(context, press.result)
+    return False
 
 
 async def _toggle(context: TutorContext, query: Any, who: Any, sent_id: int, index: int) -> None:
@@ -316,10 +375,80 @@ async def _send_misses(context: TutorContext, chat_id: int, misses: list[Miss] |
 
 
 async def exam_tick(context: TutorContext) -> None:
-    """Finish every exam whose time is up and send its result (a repeating job)."""
+    """Warn of the last minute, finish every exam whose time is up (a repeating job)."""
+    for warning in await exam_uc.warn_exams(context.db, now=context.now()):
+        try:  # claimed in the database before sending: never twice, even across instances
+            await say(context, warning.chat_id, t("exam_warning"))
+        except TelegramError as exc:
+            log.info("exam %s warning not delivered: %s", warning.exam_id, exc)
     results = await exam_uc.expire_exams(context.db, context.catalog, now=context.now())
     for result in results:
         try:
-            await say(context, result.chat_id, result_text(result), markup=result_keyboard(result))
+            await send_result(context, result)
         except TelegramError as exc:
             log.info("exam %s result not delivered: %s", result.exam_id, exc)
+
+
+class ExamGuard:
+    """Study commands that ask "leave the exam?" while a mock exam is running.
+
+    ``commands`` maps a command name (quiz, lesson, review) to its handler: ``command(name)``
+    is the handler to register, ``leave`` the ex:l button that abandons the exam and then
+    runs the command.
+    """
+
+    def __init__(self, commands: Mapping[str, Handler]) -> None:
+        self._commands = dict(commands)
+
+    def command(self, name: str) -> Handler:
+        """The handler of /<name>: the question first when an exam is running."""
+        handler = self._commands[name]
+
+        async def guarded(update: Update, context: TutorContext) -> None:
+            who = who_of(update)
+            if who is not None and not who.is_group:
+                running = await exam_uc.running_exam(
+                    context.db, user_id=who.user_id, now=context.now()
+                )
+                if running is not None:
+                    await _ask_to_leave(context, who.chat_id, running, name)
+                    return
+            await handler(update, context)
+
+        guarded.__name__ = guarded.__qualname__ = f"{name}_unless_in_exam"
+        guarded.__doc__ = f"/{name}, or the question whether to leave a running mock exam."
+        return guarded
+
+    async def leave(self, update: Update, context: TutorContext) -> None:
+        """ex:l:<exam>:<command>: abandon the exam, then run the command."""
+        query = update.callback_query
+        who = who_of(update)
+        if who is None:
+            return
+        exam_id = int(context.button["exam_id"])
+        closed = await exam_uc.abandon_exam(
+            context.db, exam_id=exam_id, user_id=who.user_id, now=context.now()
+        )
+        await query.answer()
+        await _drop_buttons(context, query)
+        if closed is not None:
+            await close_questions(context, closed.chat_id, closed.close)
+            await say(context, who.chat_id, t("exam_left"))
+        await self._commands[context.button["command"]](update, context)
+
+
+async def _ask_to_leave(
+    context: TutorContext, chat_id: int, running: exam_uc.RunningExam, command: str
+) -> None:
+    text = t(
+        "exam_leave_ask",
+        number=running.position + 1,
+        size=running.size,
+        left=_left(running.time_left),
+        command=f"/{command}",
+    )
+    buttons = [
+        (t("exam_leave_btn"), callbacks.exam_leave(running.exam_id, command)),
+        (t("exam_keep_btn"), callbacks.exam_continue(running.exam_id)),
+    ]
+    await say(context, chat_id, text, markup=render.keyboard([buttons]))

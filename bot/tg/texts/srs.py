@@ -110,6 +110,24 @@ EN: dict[str, str] = {
         "❌ <b>{prompt}</b>\nAnswer: <b>{correct}</b>\nYou chose: {chosen}\n💡 {explanation}"
     ),
     "exam_not_answered": "<i>no answer</i>",
-    "exam_bad_size": "Send /exam for the full mock exam or /exam 10 for a shorter one.",
-    "exam_gone": "This exam is over. Start a new one with /exam.",
+    "exam_bad_size": (
+        "⚠️ Send /exam for the full mock exam ({maximum} questions), or /exam N for a shorter "
+        "one with N from 1 to {maximum}."
+    ),
+    "exam_capped": "ℹ️ {maximum} questions is the most a mock exam has, so this one has {size}.",
+    "exam_warning": (
+        "⏰ <b>1 minute left</b> in your mock exam. Unanswered questions count as wrong."
+    ),
+    # Toasts: plain text, at most 200 characters.
+    "exam_over_toast": "This exam is over: nothing was recorded. Start a new one with /exam.",
+    "exam_time_up_toast": "⏰ Time's up: this answer came too late and was not recorded.",
+    "exam_not_exam_toast": "This is not an exam question: nothing was recorded.",
+    # Another study command while an exam runs.
+    "exam_leave_ask": (
+        "📝 Your mock exam is still running: question {number} of {size}, {left} left. "
+        "Leave it for {command}? A left exam is not scored."
+    ),
+    "exam_leave_btn": "🚪 Leave the exam",
+    "exam_keep_btn": "▶️ Keep going",
+    "exam_left": "🚪 You left the mock exam. Start a new one with /exam.",
 }

@@ -1,0 +1,29 @@
+"""exam run: warned_at, the claim of the "1 minute left" warning
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-12-02 15:10:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("examrun", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("warned_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("examrun", schema=None) as batch_op:
+        batch_op.drop_column("warned_at")
