@@ -12,7 +12,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -59,6 +59,10 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         return engine
     kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
     return create_async_engine(url, **kwargs)
+
+
+# pg_advisory_xact_lock key held while migrating (any fixed 64-bit number; "tutorbot" in hex).
+MIGRATE_LOCK = 0x7475746F72626F74
 
 
 class Database:
@@ -111,6 +115,10 @@ class Database:
     async def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision."""
         async with self.engine.begin() as conn:
+            if self.dialect == "postgresql":  # instances starting together upgrade one by one
+                await conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK}
+                )
             await conn.run_sync(_upgrade_head)
 
     async def dispose(self) -> None:
