@@ -8,11 +8,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sqlite3
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import closing
 from datetime import UTC, date, datetime
 from datetime import time as dt_time
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
@@ -79,13 +82,19 @@ def register(subparsers: Any) -> None:
     a.add_argument("id", type=int)
     a.set_defaults(func=cmd_reports_resolve)
 
-    p = subparsers.add_parser("db", help="database maintenance: upgrade, copy")
+    p = subparsers.add_parser("db", help="database maintenance: upgrade, backup, copy")
     db_actions = p.add_subparsers(dest="db_action", metavar="ACTION", required=True)
     a = db_actions.add_parser(
         "upgrade", help="apply the database migrations (the bot does on start)"
     )
     a.add_argument("--url", default=None, help="database URL (default: DATABASE_URL)")
     a.set_defaults(func=cmd_db_upgrade)
+    a = db_actions.add_parser(
+        "backup",
+        help="write a consistent copy of the SQLite database to FILE (safe while the bot runs)",
+    )
+    a.add_argument("file", type=Path, metavar="FILE")
+    a.set_defaults(func=cmd_db_backup)
     a = db_actions.add_parser(
         "copy", help="copy every row from one database into another (SQLite to PostgreSQL)"
     )
@@ -280,6 +289,38 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
         _err(f"error: database {dbcopy.safe_url(url)}: {_first_line(exc)}")
         return 1
     _out(f"database {dbcopy.safe_url(url)}: migrations applied (at head)")
+    return 0
+
+
+def cmd_db_backup(args: argparse.Namespace) -> int:
+    """Back the SQLite database up with SQLite's online backup (PostgreSQL: use pg_dump)."""
+    try:
+        settings = _settings(args)
+    except ConfigError as exc:
+        _err(f"error: {exc}")
+        return 2
+    source = sqlite_path(settings.database_url) if settings.is_sqlite else None
+    if source is None:
+        _err(
+            f"error: {dbcopy.safe_url(settings.database_url)} is not a SQLite file: back "
+            "PostgreSQL up with pg_dump -Fc (docs/operations.md, 'Backing up')"
+        )
+        return 2
+    if not source.is_file():
+        _err(f"error: no database at {source} (DATABASE_URL)")
+        return 1
+    target: Path = args.file
+    if target.exists():
+        _err(f"error: {target} exists: choose a new file name")
+        return 1
+    try:
+        with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+            src.backup(dst)  # page by page, consistent even while the bot writes
+    except (sqlite3.Error, OSError) as exc:
+        target.unlink(missing_ok=True)
+        _err(f"error: backup of {source} to {target} failed: {exc}")
+        return 1
+    _out(f"backed up {source} to {target} ({target.stat().st_size} bytes)")
     return 0
 
 

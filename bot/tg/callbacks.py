@@ -197,3 +197,8 @@ def confidence(choice: str, sent_id: int) -> str:
 def more_new() -> str:
     """The button that lets the learner take more new questions today than the daily limit."""
     return data(MORE, "new")
+
+
+def feature_of(data: str) -> str:
+    """Return the feature prefix of callback data ("q" for "q:a:12:0"), at most 16 characters."""
+    return data.partition(":")[0][:16]

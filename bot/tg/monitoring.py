@@ -26,7 +26,7 @@ from bot.ops import health
 from bot.ops.healthserver import HealthServer, Probes
 from bot.ops.metrics import Check, Verdict, liveness, readiness, telegram_check
 from bot.study import updates
-from bot.tg import polling
+from bot.tg import callbacks, polling
 
 if TYPE_CHECKING:
     from bot.tg.context import TutorApp, TutorContext
@@ -43,7 +43,7 @@ def update_kind(update: Update) -> tuple[str, str]:
     """Return the metric kind of an update and a short description for its log line."""
     if update.callback_query is not None:
         data = update.callback_query.data or ""
-        return "button", f"button {data.split(':', 1)[0][:16]!r}"
+        return "button", f"button {callbacks.feature_of(data)!r}"
     if update.poll_answer is not None:
         return "poll_answer", "poll answer"
     if update.my_chat_member is not None:
