@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -15,7 +13,7 @@ import pytest
 
 from bot.tg.polling import Ledger
 from tests.botkit import MINI
-from tests.liveapi import LiveAPI, wait_for
+from tests.liveapi import LiveAPI, start_tutorbot, wait_for
 
 TOKEN = "123456:KILL-test_token"
 
@@ -67,24 +65,7 @@ def start_update(update_id: int, user_id: int) -> dict[str, object]:
 
 
 def run_bot(tmp_path: Path, base_url: str) -> subprocess.Popen[str]:
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_BASE_URL": base_url,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
-        "LESSONS_DIR": str(MINI),
-        "LOG_LEVEL": "WARNING",
-        "STARTUP_RETRIES": "1",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return start_tutorbot(tmp_path, base_url, token=TOKEN, lessons=MINI, LOG_LEVEL="WARNING")
 
 
 @pytest.mark.parametrize("kills", [3])
