@@ -8,10 +8,12 @@ from pathlib import Path
 
 from sqlmodel import select
 
+from bot.content.markup import strip_html
 from bot.db import repo
 from bot.db.models import Card, Chat, SentQuestion
 from bot.playground.fakeapi import BLOCKED
 from bot.playground.fakeupdates import FakeUser
+from bot.tg.texts import t
 from tests.botkit import ADA, BOB, running_bot
 from tests.test_groups_kit import (
     CAROL,
@@ -116,7 +118,8 @@ async def test_button_mode_in_a_group_grades_each_presser(tmp_path: Path) -> Non
         callbacks = [c["text"] for c in rig.api.sent("answerCallbackQuery")]
         messages = rig.api.sent("sendMessage")
     assert sorted(stored) == [(ADA.id, "leaves-plant", True), (BOB.id, "leaves-plant", False)]
-    assert callbacks[0].startswith("✅") and callbacks[1].startswith("❌")
+    assert callbacks[0] == strip_html(t("answer_right")) == "✅ Right!"  # toasts are plain text
+    assert callbacks[1].startswith("❌") and "<" not in callbacks[1]
     assert callbacks[2] == "You've already answered this one."
     assert [int(m["chat_id"]) for m in messages] == [BOB.id]  # nothing in the group
 

@@ -141,8 +141,10 @@ def build_application(
     app.bot_data.db = database
     app.bot_data.start_jobs = start_jobs
 
-    # -2: a press without data matches every CallbackQueryHandler (PTB): expire it here.
-    app.add_handler(TypeHandler(Update, _refuse_empty_buttons), group=-2)
+    # -2: what no handler should see: a press without data (it matches every
+    # CallbackQueryHandler in PTB) or without a message (an inline-mode message), and messages
+    # from other bots.
+    app.add_handler(TypeHandler(Update, _screen), group=-2)
     # -1: drop updates we have already handled (Telegram redelivers after a crash); the mark
     # is written when an update's handling has finished (monitoring.TutorApplication).
     app.add_handler(TypeHandler(Update, _drop_duplicates), group=-1)
@@ -250,10 +252,16 @@ async def _stray_button(update: Update, context: TutorContext) -> None:
         await query.answer(t("button_expired"))
 
 
-async def _refuse_empty_buttons(update: Update, context: TutorContext) -> None:
+async def _screen(update: Update, context: TutorContext) -> None:
     query = update.callback_query
-    if query is not None and not query.data:
+    if query is not None and (not query.data or query.message is None):
         await _stray_button(update, context)
+        raise ApplicationHandlerStop
+    message = update.message
+    if message is not None and message.from_user is not None and message.from_user.is_bot:
+        log.info(
+            "update %s: a message from the bot %s, ignored", update.update_id, message.from_user.id
+        )
         raise ApplicationHandlerStop
 
 

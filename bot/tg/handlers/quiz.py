@@ -8,6 +8,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.content.markup import strip_html
 from bot.kinds import Purpose
 from bot.study import answers, enrolment, questions, reviews
 from bot.study.types import AnswerOutcome, QuestionOut, Who
@@ -155,7 +156,8 @@ async def answer_button(update: Update, context: TutorContext) -> None:
     monitoring.count_answer(context, via="button", correct=outcome.correct)
     if outcome.is_group or outcome.exam_id is not None:
         await query.answer(
-            t("answer_right") if outcome.correct else _short_wrong(outcome), show_alert=False
+            strip_html(t("answer_right")) if outcome.correct else _short_wrong(outcome),
+            show_alert=False,
         )
         await after_answer(context, outcome, include_explanation=True)
         return
@@ -189,7 +191,7 @@ def _short_wrong(outcome: AnswerOutcome) -> str:
     """A callback-answer sized "wrong" note (≤ 200 characters)."""
     assert outcome.question is not None
     right = "; ".join(outcome.question.options[i].text for i in outcome.question.correct_ids)
-    return f"❌ Not quite. Answer: {right}"[:200]
+    return strip_html(f"❌ Not quite. Answer: {right}")[:200]  # toasts are plain text
 
 
 async def _redraw_selection(
