@@ -155,10 +155,7 @@ async def answer_button(update: Update, context: TutorContext) -> None:
         return
     monitoring.count_answer(context, via="button", correct=outcome.correct)
     if outcome.is_group or outcome.exam_id is not None:
-        await query.answer(
-            strip_html(t("answer_right")) if outcome.correct else _short_wrong(outcome),
-            show_alert=False,
-        )
+        await query.answer(_toast(outcome), show_alert=False)
         await after_answer(context, outcome, include_explanation=True)
         return
     await query.answer()
@@ -185,6 +182,11 @@ async def answer_button(update: Update, context: TutorContext) -> None:
         await say(
             context, outcome.chat_id, t("lesson_done", title=render.esc(outcome.lesson_done.title))
         )
+
+
+def _toast(outcome: AnswerOutcome) -> str:
+    """The plain-text toast of a graded group or exam press."""
+    return strip_html(t("answer_right")) if outcome.correct else _short_wrong(outcome)
 
 
 def _short_wrong(outcome: AnswerOutcome) -> str:
