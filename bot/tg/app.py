@@ -258,10 +258,10 @@ async def _screen(update: Update, context: TutorContext) -> None:
         await _stray_button(update, context)
         raise ApplicationHandlerStop
     message = update.message
-    if message is not None and message.from_user is not None and message.from_user.is_bot:
-        log.info(
-            "update %s: a message from the bot %s, ignored", update.update_id, message.from_user.id
-        )
+    sender = message.from_user if message is not None else None
+    # An anonymous admin writes as @GroupAnonymousBot, with sender_chat set: not another bot.
+    if sender is not None and sender.is_bot and message is not None and not message.sender_chat:
+        log.info("update %s: a message from the bot %s, ignored", update.update_id, sender.id)
         raise ApplicationHandlerStop
 
 
