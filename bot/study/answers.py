@@ -68,12 +68,10 @@ async def record_button_answer(
 ) -> AnswerOutcome | str:
     """Grade an inline-button answer; return a refusal key when the press is not acceptable."""
     async with db.begin() as session:
-        sent = await repo.get_sent(session, sent_id)
-        if sent is None:
-            return "question_gone"
-        chat = await repo.get_chat_by_pk(session, sent.chat_id)
-        if chat is None or chat.tg_chat_id != who.chat_id:
-            return "not_your_question"
+        found = await questions.sent_in_chat(session, sent_id, who)
+        if isinstance(found, str):
+            return found
+        sent, chat = found
         if sent.member_id is not None:
             member = await repo.get_member(session, who.user_id)
             if member is None or member.id != sent.member_id:
@@ -97,12 +95,10 @@ async def toggle_option(
     With the catalog, a tick beyond the question's number of picks is refused ("pick_limit").
     """
     async with db.begin() as session:
-        sent = await repo.get_sent(session, sent_id, for_update=True)
-        if sent is None:
-            return "question_gone"
-        chat = await repo.get_chat_by_pk(session, sent.chat_id)
-        if chat is None or chat.tg_chat_id != who.chat_id:
-            return "not_your_question"
+        found = await questions.sent_in_chat(session, sent_id, who, for_update=True)
+        if isinstance(found, str):
+            return found
+        sent, chat = found
         if not 0 <= displayed < len(sent.option_order):
             return "button_expired"
         if chat.kind != ChatKind.PRIVATE:

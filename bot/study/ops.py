@@ -22,6 +22,7 @@ from bot.db.models import (
     QuestionReport,
 )
 from bot.kinds import GROUP_KINDS, ChatKind, DeliveryStatus
+from bot.study import questions
 from bot.study.types import Who
 
 MAX_REASON = 500
@@ -366,12 +367,10 @@ async def open_report(
     One open report per learner and question: pressing again reuses it.
     """
     async with db.begin() as session:
-        sent = await repo.get_sent(session, sent_id)
-        if sent is None:
-            return "question_gone"
-        chat = await repo.get_chat_by_pk(session, sent.chat_id)
-        if chat is None or chat.tg_chat_id != who.chat_id:
-            return "not_your_question"
+        found = await questions.sent_in_chat(session, sent_id, who)
+        if isinstance(found, str):
+            return found
+        sent, _chat = found
         member = await repo.get_member(session, who.user_id)
         if member is None or member.id is None:
             return "not_your_question"

@@ -21,7 +21,7 @@ from bot.kinds import SESSION_PURPOSES, Purpose, QuizStyle
 from bot.quiz import engine
 from bot.quiz.picking import pick_new_question
 from bot.study import reviews
-from bot.study.types import QuestionOut
+from bot.study.types import QuestionOut, Who
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,3 +367,16 @@ async def allow_more_new(
             return None
         extra = await reviews.add_extra_new(session, chat=chat, member=member, more=more, now=now)
         return chat.new_per_day + extra
+
+
+async def sent_in_chat(
+    session: AsyncSession, sent_id: int, who: Who, *, for_update: bool = False
+) -> tuple[SentQuestion, Chat] | str:
+    """Return a sent question and its chat, or a refusal key: gone, or sent to another chat."""
+    sent = await repo.get_sent(session, sent_id, for_update=for_update)
+    if sent is None:
+        return "question_gone"
+    chat = await repo.get_chat_by_pk(session, sent.chat_id)
+    if chat is None or chat.tg_chat_id != who.chat_id:
+        return "not_your_question"
+    return sent, chat
