@@ -86,15 +86,24 @@ def _handler(api: LiveAPI) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+@contextlib.contextmanager
+def serve_http(handler: type[BaseHTTPRequestHandler]) -> Iterator[int]:
+    """Serve `handler` on a free port of 127.0.0.1 in a thread; yield the port."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture
 def live_api() -> Iterator[tuple[LiveAPI, str]]:
     api = LiveAPI()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(api))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield api, f"http://127.0.0.1:{server.server_address[1]}/bot"
-    server.shutdown()
-    server.server_close()
+    with serve_http(_handler(api)) as port:
+        yield api, f"http://127.0.0.1:{port}/bot"
 
 
 def free_port() -> int:

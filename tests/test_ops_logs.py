@@ -9,7 +9,7 @@ import logging
 import threading
 import zlib
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ import pytest
 from bot.config import ConfigError, load_settings, webhook_path_warning
 from bot.logs import NOISY, bind_update, configure_logging, unbind_update
 from tests.botkit import ADA, running_bot
+from tests.liveapi import serve_http
 
 TOKEN = "123456:SECRET-token_value"
 
@@ -144,12 +145,8 @@ def _ingest_handler(ingest: Ingest) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture
 def ingest() -> Iterator[tuple[Ingest, int]]:
     sink = Ingest()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _ingest_handler(sink))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield sink, int(server.server_address[1])
-    server.shutdown()
-    server.server_close()
+    with serve_http(_ingest_handler(sink)) as port:
+        yield sink, port
 
 
 def test_sentry_gets_error_lines_scrubbed_of_the_token(
